@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <glib.h>
+#include <sysexits.h>
+
+/* Errors carry the sysexits code the launcher exits with as their GError
+ * code, and a message that is already the one line the admin reads: what is
+ * wrong, where (file:line, key or variable) and how to fix it. */
+#define OVH_ERROR (ovh_error_quark())
+GQuark ovh_error_quark(void);
+
+/* Exit codes beyond sysexits.h that DESIGN section 3 fixes. */
+enum {
+        OVH_EXIT_EXEC_FAILED = 126,
+        OVH_EXIT_EXEC_NOT_FOUND = 127,
+};
+
+/* Sets *error (if error is non-NULL) and returns -errno_value, so callers can
+ * write `return ovh_fail(error, EX_CONFIG, EINVAL, "...")`. */
+int ovh_fail(GError **error, int exit_code, int errno_value, const char *format, ...)
+        G_GNUC_PRINTF(4, 5);
