@@ -15,8 +15,9 @@ typedef struct {
 
 /* One row of the policy: a syscall (or @group) we deny, why, and how. */
 typedef struct {
-        const char *name;   /* syscall name, or "@group" */
-        const char *why;    /* rationale shown by --check and in docs */
+        const char *name;   /* syscall name */
+        const char *group;  /* "@mount", ... (AllowSyscalls=/DenySyscalls= take it), or NULL */
+        const char *why;    /* rationale, for docs/seccomp-policy.md and the tests */
 } OvhDenyRule;
 
 /* g_auto(scmp_filter_ctx) f = NULL; releases the filter on scope exit. */
@@ -38,5 +39,8 @@ int ovh_sandbox_build(const OvhSandboxOptions *options,
 /* Loads a built filter into the calling thread (seccomp(2) with TSYNC). */
 int ovh_sandbox_load(scmp_filter_ctx filter, GError **error);
 
-/* The policy table, NULL-terminated, for --check, docs and tests. */
+/* The plain deny table (rows without argument conditions), terminated by a
+ * row whose name is NULL. Argument-conditional rules (clone flags,
+ * personality, socket families, ioctl requests) and clone3 are built by
+ * ovh_sandbox_build() in addition. */
 const OvhDenyRule *ovh_sandbox_deny_table(void);

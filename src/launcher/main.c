@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * openvscode-launcher: the ExecStart= of openvscode-server.service.
+ *
+ * It starts as root (bounded by the unit), validates everything first,
+ * then writes the token and the home skeleton, becomes the account, drops
+ * every capability, sets no_new_privs, loads the seccomp filter and execs
+ * the VS Code server in this same process, so the socket systemd passed
+ * (fd 3, LISTEN_PID = our pid) is the one the server answers on.
+ *
+ * This file only orders the steps; each step lives in its own module, and
+ * this is the single place that logs errors and picks the exit code.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "account.h"
+#include "config.h"
+#include "home.h"
+#include "listen.h"
+#include "log.h"
+#include "ovh-error.h"
+#include "paths.h"
+#include "privileges.h"
+#include "sandbox.h"
+#include "server.h"
+#include "token.h"
+
+extern char **environ;
+
+static const char *arg_config = OVH_CONFIG_FILE;
+static bool arg_config_given = false;
+static const char *arg_user = NULL;
+static const char *arg_listen = NULL;
+static bool arg_check = false;
+
+static void help(void) {
+        printf("openvscode-launcher [OPTIONS]\n\n"
+               "Start the VS Code server on the socket systemd passed, as an unprivileged,\n"
+               "sandboxed account.\n\n"
+               "  -c --config=PATH      configuration file (default %s, plus PATH.d/*.conf)\n"
+               "  -u --user=NAME        account to run as (default [Account] User= or %s)\n"
+               "     --listen=ADDR      not socket-activated: listen on HOST:PORT, [V6]:PORT or /path\n"
+               "     --check            resolve everything, print the plan, exec nothing\n"
+               "     --log-level=LEVEL  err, warning, notice, info or debug (default info)\n"
+               "  -h --help             show this help\n"
+               "     --version          show the launcher and server versions\n",
+               OVH_CONFIG_FILE, OVH_DEFAULT_USER);
+}
+
+enum { ARG_LISTEN = 0x100, ARG_CHECK, ARG_LOG_LEVEL, ARG_VERSION };
+
+/* Returns 1 to continue, 0 to exit successfully, < 0 on a usage error. */
+static int parse_argv(int argc, char *argv[], bool *show_version, GError **error) {
+        static const struct option options[] = {
+                { "config", required_argument, NULL, 'c' },
+                { "user", required_argument, NULL, 'u' },
+                { "listen", required_argument, NULL, ARG_LISTEN },
+                { "check", no_argument, NULL, ARG_CHECK },
+                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                {},
+        };
+        int c, level;
+
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, ":c:u:h", options, NULL)) >= 0) {
+                switch (c) {
+                case 'c':
+                        if (!g_path_is_absolute(optarg))
+                                return ovh_fail(error, EX_USAGE, EINVAL,
+                                                "--config=%s: give an absolute path", optarg);
+                        arg_config = optarg;
+                        arg_config_given = true;
+                        break;
+                case 'u':
+                        arg_user = optarg;
+                        break;
+                case ARG_LISTEN:
+                        arg_listen = optarg;
+                        break;
+                case ARG_CHECK:
+                        arg_check = true;
+                        break;
+                case ARG_LOG_LEVEL:
+                        level = ovh_log_parse_level(optarg);
+                        if (level < 0)
+                                return ovh_fail(error, EX_USAGE, EINVAL,
+                                                "--log-level=%s: use err, warning, notice, info or debug", optarg);
+                        ovh_log_set_max_level(level);
+                        break;
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        *show_version = true;
+                        break;
+                case ':':
+                        return ovh_fail(error, EX_USAGE, EINVAL, "option %s needs a value; see --help",
+                                        argv[optind - 1]);
+                default:
+                        return ovh_fail(error, EX_USAGE, EINVAL, "unknown option %s; see --help",
+                                        argv[optind - 1]);
+                }
+        }
+        if (optind < argc)
+                return ovh_fail(error, EX_USAGE, EINVAL, "unexpected argument \"%s\"; see --help", argv[optind]);
+        return 1;
+}
+
+static const char *sd_listen_js(void) {
+        /* Development override (scripts/try, the test suites) so an
+         * uninstalled build can use the tree's preload. */
+        const char *dev = getenv("OVH_SD_LISTEN_JS");
+        return dev && g_path_is_absolute(dev) ? dev : OVH_SD_LISTEN_JS;
+}
+
+static char *runtime_token_path(const OvhAccount *account) {
+        const char *dir = getenv("RUNTIME_DIRECTORY");
+        if (dir && g_path_is_absolute(dir)) {
+                /* RuntimeDirectory= may list several, separated by ':'. */
+                g_autofree char *first = g_strndup(dir, strcspn(dir, ":"));
+                return g_build_filename(first, OVH_RUNTIME_TOKEN_NAME, NULL);
+        }
+        return g_build_filename(OVH_RUNTIME_DIR, account->name, OVH_RUNTIME_TOKEN_NAME, NULL);
+}
+
+/* The token file the server reads: readable by the account only. */
+static int write_runtime_token(const char *path, const char *token, const OvhAccount *account,
+                               GError **error) {
+        g_autofree char *dir = g_path_get_dirname(path);
+        bool root = geteuid() == 0;
+
+        if (g_mkdir_with_parents(dir, 0755) < 0)
+                return ovh_fail(error, EX_CANTCREAT, errno, "cannot create %s: %s", dir, g_strerror(errno));
+        if (root && !getenv("RUNTIME_DIRECTORY")) {
+                /* Our own per-account directory under /run (not systemd's). */
+                if (chown(dir, account->uid, account->gid) < 0 || chmod(dir, 0700) < 0)
+                        return ovh_fail(error, EX_CANTCREAT, errno, "cannot give %s to %s: %s", dir,
+                                        account->name, g_strerror(errno));
+        }
+        return ovh_token_write_file(path, token, 0400, root ? account->uid : (uid_t) -1,
+                                    root ? account->gid : (gid_t) -1, error);
+}
+
+static void print_version(void) {
+        g_autoptr(OvhConfig) config = ovh_config_new();
+        OvhPayload payload = {};
+
+        printf("openvscode-launcher %s\n", OVH_VERSION);
+        (void) ovh_config_load(config, arg_config, false, NULL);
+        if (ovh_payload_resolve(config->root, config->node, &payload, NULL) >= 0)
+                printf("server %s (%s)\n", payload.version ? payload.version : "unknown", payload.root);
+        else
+                printf("server not found (%s)\n", payload.root);
+        ovh_payload_clear(&payload);
+}
+
+static void print_plan(const OvhAccount *account, const OvhPayload *payload, const OvhListen *listen_socket,
+                       const OvhTokenSource *token_source, bool seccomp, char **argv) {
+        g_autofree char *groups = NULL;
+        GString *g = g_string_new(NULL);
+        for (int i = 0; i < account->n_groups; i++)
+                g_string_append_printf(g, "%s%u", i ? "," : "", (unsigned) account->groups[i]);
+        groups = g_string_free(g, FALSE);
+
+        printf("user=%s\nuid=%u\ngid=%u\ngroups=%s\nhome=%s\nnode=%s\nroot=%s\nserver_version=%s\n",
+               account->name, (unsigned) account->uid, (unsigned) account->gid, groups, account->home,
+               payload->node, payload->root, payload->version ? payload->version : "unknown");
+        printf("listen=%s%s\n", listen_socket->description,
+               listen_socket->activated ? " (socket-activated)" : "");
+        printf("token_source=%s\ntoken_origin=%s\n", ovh_token_source_name(token_source->kind),
+               token_source->origin ? token_source->origin : "");
+        printf("seccomp=%s\n", seccomp ? "yes" : "no");
+        /* argv carries the token file's path, never the token itself. */
+        g_autofree char *joined = g_strjoinv(" ", argv);
+        printf("argv=%s\n", joined);
+}
+
+static int run(int argc, char *argv[], GError **error) {
+        g_autoptr(OvhConfig) config = ovh_config_new();
+        g_autoptr(OvhAccount) account = NULL;
+        g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+        g_auto(scmp_filter_ctx) filter = NULL;
+        g_auto(GStrv) server_argv = NULL;
+        g_auto(GStrv) server_env = NULL;
+        g_autofree char *token = NULL;
+        g_autofree char *runtime_token = NULL;
+        g_autofree char *user_origin = NULL;
+        g_autofree char *credential = NULL;
+        g_autofree char *folder = NULL;
+        OvhListen listen_socket = { .fd = -1 };
+        OvhTokenSource token_source = {};
+        OvhPayload payload = {};
+        bool show_version = false, token_is_new = false;
+        int r;
+
+        r = parse_argv(argc, argv, &show_version, error);
+        if (r <= 0)
+                return r;
+        if (show_version) {
+                print_version();
+                return 0;
+        }
+
+        /* 1. Configuration: files, then the container's variables. */
+        r = ovh_config_load(config, arg_config, arg_config_given, error);
+        if (r < 0)
+                goto out;
+        r = ovh_config_apply_environment(config, (const char *const *) environ, warnings, error);
+        if (r < 0)
+                goto out;
+        for (guint i = 0; i < warnings->len; i++)
+                ovh_log_warning("%s", (const char *) warnings->pdata[i]);
+        r = ovh_server_check_extra_arguments(config, error);
+        if (r < 0)
+                goto out;
+        r = ovh_server_check_time_zone(config, error);
+        if (r < 0)
+                goto out;
+        if (config->allow_sudo)
+                ovh_log_warning("[Sandbox] AllowSudo=yes: no_new_privs is off and the bounding set is kept, "
+                                "so sudo in the terminal can become root; this is a privilege-escalation path");
+
+        /* 2. Account, payload. */
+        const char *user = arg_user ? arg_user : config->user ? config->user : OVH_DEFAULT_USER;
+        user_origin = g_strdup(arg_user ? "--user"
+                                                : config->user ? ovh_config_origin(config, "Account", "User")
+                                                               : "default account");
+        r = ovh_account_resolve(user, config->group, user_origin, &account, error);
+        if (r < 0)
+                goto out;
+        r = ovh_payload_resolve(config->root, config->node, &payload, error);
+        if (r < 0)
+                goto out;
+        r = ovh_home_check(account, error);
+        if (r < 0)
+                goto out;
+
+        /* 3. The listening socket: from systemd, or --listen. */
+        r = ovh_listen_from_systemd(&listen_socket, error);
+        if (r < 0)
+                goto out;
+        if (r > 0 && arg_listen) {
+                r = ovh_fail(error, EX_USAGE, EINVAL,
+                             "--listen=%s given, but systemd already passed a socket; drop --listen", arg_listen);
+                goto out;
+        }
+        if (r == 0 && !arg_listen) {
+                r = ovh_fail(error, EX_USAGE, EINVAL,
+                             "no socket: start through openvscode-server.socket (systemctl start "
+                             "openvscode-server.socket) or pass --listen=HOST:PORT");
+                goto out;
+        }
+        if (r == 0) {
+                struct sockaddr_storage ss;
+                socklen_t len;
+                r = ovh_listen_parse(arg_listen, &ss, &len, error);
+                if (r < 0)
+                        goto out;
+                listen_socket.fd = 3;
+                listen_socket.fdname = g_strdup("listen");
+                listen_socket.description = g_strdup(arg_listen);
+        }
+
+        /* 4. Token: source, value (a new one is only generated in memory). */
+        const char *credentials = getenv("CREDENTIALS_DIRECTORY");
+        credential = credentials ?
+                g_build_filename(credentials, OVH_CREDENTIAL_NAME, NULL) : NULL;
+        r = ovh_token_choose(config, credentials, credential && access(credential, F_OK) == 0, account->home,
+                             &token_source, error);
+        if (r < 0)
+                goto out;
+        r = ovh_token_obtain(config, &token_source, &token, &token_is_new, error);
+        if (r < 0)
+                goto out;
+        if (token_source.kind == OVH_TOKEN_SOURCE_NONE)
+                ovh_log_warning("%s: [Auth] Mode=none: the IDE is reachable without a token by anyone who can "
+                                "connect to %s",
+                                token_source.origin ? token_source.origin : "launcher.conf",
+                                listen_socket.description);
+        else
+                runtime_token = runtime_token_path(account);
+
+        /* 5. The server's argv, environment and sandbox: all pure. */
+        OvhServerPlan plan = {
+                .config = config,
+                .account = account,
+                .payload = &payload,
+                .sd_listen_js = sd_listen_js(),
+                .token_file = runtime_token,
+                .listen_socket = &listen_socket,
+                .launcher_environ = (const char *const *) environ,
+        };
+        server_argv = ovh_server_argv(&plan);
+        if (config->seccomp) {
+                uint32_t arches[4];
+                size_t n = ovh_sandbox_arches(arches);
+                OvhSandboxOptions sandbox = {
+                        .allow_namespaces = config->allow_namespaces,
+                        .allow_syscalls = config->allow_syscalls,
+                        .deny_syscalls = config->deny_syscalls,
+                };
+                r = ovh_sandbox_build(&sandbox, arches, n, &filter, error);
+                if (r < 0)
+                        goto out;
+        }
+
+        if (arg_check) {
+                print_plan(account, &payload, &listen_socket, &token_source, config->seccomp, server_argv);
+                r = 0;
+                goto out;
+        }
+
+        /* Validation is over; from here on things change on disk. */
+        if (arg_listen) {
+                g_clear_pointer(&listen_socket.description, g_free);
+                g_clear_pointer(&listen_socket.fdname, g_free);
+                r = ovh_listen_bind(arg_listen, &listen_socket, error);
+                if (r < 0)
+                        goto out;
+        }
+
+        /* 6. State written as the account, runtime token as root. */
+        r = ovh_privileges_act_as(account, error);
+        if (r < 0)
+                goto out;
+        r = ovh_home_create_skeleton(account, error);
+        if (r >= 0 && token_is_new)
+                r = ovh_token_write_file(token_source.path, token, 0600, (uid_t) -1, (gid_t) -1, error);
+        int r2 = ovh_privileges_act_as_self(error && *error ? NULL : error);
+        if (r < 0 || r2 < 0) {
+                r = r < 0 ? r : r2;
+                goto out;
+        }
+        if (token_is_new)
+                ovh_log_info("generated a new connection token in %s", token_source.path);
+        if (runtime_token) {
+                r = write_runtime_token(runtime_token, token, account, error);
+                if (r < 0)
+                        goto out;
+        }
+        explicit_bzero(token, token ? strlen(token) : 0);
+
+        /* 7. Become the account for good. */
+        umask(config->umask);
+        r = ovh_privileges_drop(account, config->allow_sudo, error);
+        if (r < 0)
+                goto out;
+        folder = ovh_server_default_folder(config, account);
+        if (chdir(folder) < 0 && chdir(account->home) < 0) {
+                r = ovh_fail(error, EX_OSERR, errno, "cannot enter %s: %s", account->home, g_strerror(errno));
+                goto out;
+        }
+
+        server_env = ovh_server_environ(&plan, getpid());
+        ovh_log_info("starting VS Code server %s as %s on %s (token: %s, seccomp: %s)",
+                     payload.version ? payload.version : "(unknown version)", account->name,
+                     listen_socket.description, ovh_token_source_name(token_source.kind),
+                     config->seccomp ? "on" : "off");
+
+        r = ovh_listen_prepare_exec(&listen_socket, error);
+        if (r < 0)
+                goto out;
+
+        /* 8. The filter is the very last step before execve(): everything
+         * above may use syscalls it denies, nothing below does. */
+        if (filter) {
+                r = ovh_sandbox_load(filter, error);
+                if (r < 0)
+                        goto out;
+        }
+        execve(server_argv[0], server_argv, server_env);
+        r = ovh_fail(error, errno == ENOENT ? OVH_EXIT_EXEC_NOT_FOUND : OVH_EXIT_EXEC_FAILED, errno,
+                     "cannot execute %s: %s; check [Server] Node=", server_argv[0], g_strerror(errno));
+
+out:
+        if (token)
+                explicit_bzero(token, strlen(token));
+        ovh_token_source_clear(&token_source);
+        ovh_payload_clear(&payload);
+        ovh_listen_clear(&listen_socket);
+        return r;
+}
+
+int main(int argc, char *argv[]) {
+        g_autoptr(GError) error = NULL;
+        int r = run(argc, argv, &error);
+
+        if (r >= 0)
+                return EXIT_SUCCESS;
+        if (error) {
+                ovh_log_error("%s", error->message);
+                return error->domain == OVH_ERROR ? error->code : EX_SOFTWARE;
+        }
+        ovh_log_error("failed: %s", g_strerror(-r));
+        return EX_SOFTWARE;
+}

@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: MIT */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <linux/sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include "ovh-error.h"
+
+#ifndef AF_VSOCK
+#define AF_VSOCK 40
+#endif
+#ifndef AF_ALG
+#define AF_ALG 38
+#endif
+#ifndef TIOCLINUX
+#define TIOCLINUX 0x541C
+#endif
+
+#define G_MOUNT "@mount"
+#define G_MODULE "@module"
+#define G_REBOOT "@reboot"
+#define G_SWAP "@swap"
+#define G_RAWIO "@raw-io"
+#define G_CLOCK "@clock"
+#define G_OBSOLETE "@obsolete"
+#define G_CPUEMU "@cpu-emulation"
+#define G_NS "@namespaces"
+
+/* Default allow, deny what an IDE never needs and what container escapes
+ * and kernel exploits use. The rows cover DESIGN section 4 and every
+ * syscall Docker's default profile refuses an unprivileged container
+ * (the IDE's users expect what runs in that container to run here). */
+static const OvhDenyRule deny_table[] = {
+        { "chroot", G_MOUNT, "changes the root directory; the IDE never needs it" },
+        { "fsconfig", G_MOUNT, "new mount API: mounts are the classic container escape" },
+        { "fsmount", G_MOUNT, "new mount API" },
+        { "fsopen", G_MOUNT, "new mount API" },
+        { "fspick", G_MOUNT, "new mount API" },
+        { "mount", G_MOUNT, "mounting file systems" },
+        { "mount_setattr", G_MOUNT, "changes mount properties" },
+        { "move_mount", G_MOUNT, "new mount API" },
+        { "open_tree", G_MOUNT, "new mount API" },
+        { "pivot_root", G_MOUNT, "changes the root mount" },
+        { "umount", G_MOUNT, "unmounting" },
+        { "umount2", G_MOUNT, "unmounting" },
+        { "delete_module", G_MODULE, "kernel modules" },
+        { "finit_module", G_MODULE, "kernel modules" },
+        { "init_module", G_MODULE, "kernel modules" },
+        { "create_module", G_MODULE, "kernel modules (obsolete)" },
+        { "query_module", G_MODULE, "kernel modules (obsolete)" },
+        { "get_kernel_syms", G_MODULE, "kernel modules (obsolete)" },
+        { "kexec_file_load", G_REBOOT, "loads a new kernel" },
+        { "kexec_load", G_REBOOT, "loads a new kernel" },
+        { "reboot", G_REBOOT, "reboots the machine" },
+        { "swapon", G_SWAP, "swap configuration" },
+        { "swapoff", G_SWAP, "swap configuration" },
+        { "ioperm", G_RAWIO, "raw port I/O" },
+        { "iopl", G_RAWIO, "raw port I/O" },
+        { "pciconfig_iobase", G_RAWIO, "raw PCI access" },
+        { "pciconfig_read", G_RAWIO, "raw PCI access" },
+        { "pciconfig_write", G_RAWIO, "raw PCI access" },
+        { "s390_mmio_read", G_RAWIO, "raw MMIO" },
+        { "s390_mmio_write", G_RAWIO, "raw MMIO" },
+        { "adjtimex", G_CLOCK, "system clock tuning" },
+        { "clock_adjtime", G_CLOCK, "system clock tuning" },
+        { "clock_adjtime64", G_CLOCK, "system clock tuning" },
+        { "clock_settime", G_CLOCK, "sets the system clock" },
+        { "clock_settime64", G_CLOCK, "sets the system clock" },
+        { "settimeofday", G_CLOCK, "sets the system clock" },
+        { "stime", G_CLOCK, "sets the system clock" },
+        { "_sysctl", G_OBSOLETE, "obsolete" },
+        { "afs_syscall", G_OBSOLETE, "obsolete" },
+        { "bdflush", G_OBSOLETE, "obsolete" },
+        { "break", G_OBSOLETE, "obsolete" },
+        { "ftime", G_OBSOLETE, "obsolete" },
+        { "getpmsg", G_OBSOLETE, "obsolete" },
+        { "gtty", G_OBSOLETE, "obsolete" },
+        { "idle", G_OBSOLETE, "obsolete" },
+        { "lock", G_OBSOLETE, "obsolete" },
+        { "mpx", G_OBSOLETE, "obsolete" },
+        { "nfsservctl", G_OBSOLETE, "obsolete" },
+        { "prof", G_OBSOLETE, "obsolete" },
+        { "profil", G_OBSOLETE, "obsolete" },
+        { "putpmsg", G_OBSOLETE, "obsolete" },
+        { "security", G_OBSOLETE, "obsolete" },
+        { "sgetmask", G_OBSOLETE, "obsolete" },
+        { "ssetmask", G_OBSOLETE, "obsolete" },
+        { "stty", G_OBSOLETE, "obsolete" },
+        { "sysfs", G_OBSOLETE, "obsolete" },
+        { "tuxcall", G_OBSOLETE, "obsolete" },
+        { "ulimit", G_OBSOLETE, "obsolete" },
+        { "uselib", G_OBSOLETE, "obsolete, loads a library into the kernel's view" },
+        { "ustat", G_OBSOLETE, "obsolete" },
+        { "vserver", G_OBSOLETE, "obsolete" },
+        { "modify_ldt", G_CPUEMU, "LDT changes: old exploits, only wine/dosemu need it" },
+        { "subpage_prot", G_CPUEMU, "CPU emulation" },
+        { "switch_endian", G_CPUEMU, "CPU emulation" },
+        { "vm86", G_CPUEMU, "CPU emulation" },
+        { "vm86old", G_CPUEMU, "CPU emulation" },
+        { "setns", G_NS, "joins namespaces (AllowNamespaces=yes allows it)" },
+        { "unshare", G_NS, "creates namespaces (AllowNamespaces=yes allows it)" },
+        { "bpf", NULL, "eBPF: a large kernel attack surface" },
+        { "perf_event_open", NULL, "perf events: kernel attack surface and side channels" },
+        { "userfaultfd", NULL, "used to win kernel race conditions in exploits" },
+        { "keyctl", NULL, "kernel keyring is not namespaced" },
+        { "add_key", NULL, "kernel keyring is not namespaced" },
+        { "request_key", NULL, "kernel keyring is not namespaced" },
+        { "io_uring_setup", NULL, "io_uring bypasses syscall filtering and has had many exploits" },
+        { "io_uring_enter", NULL, "io_uring" },
+        { "io_uring_register", NULL, "io_uring" },
+        { "acct", NULL, "process accounting is system-wide" },
+        { "quotactl", NULL, "disk quotas are system-wide" },
+        { "quotactl_fd", NULL, "disk quotas are system-wide" },
+        { "lookup_dcookie", NULL, "kernel profiling" },
+        { "open_by_handle_at", NULL, "opens files by handle, bypassing path checks (the shocker escape)" },
+        { "sethostname", NULL, "host name is system-wide" },
+        { "setdomainname", NULL, "domain name is system-wide" },
+        { "syslog", NULL, "kernel log can leak kernel addresses" },
+        { "vhangup", NULL, "hangs up the terminal of other sessions" },
+        { "fanotify_init", NULL, "system-wide file access monitoring" },
+        { "kcmp", NULL, "compares kernel objects of other processes (Docker: CAP_SYS_PTRACE only)" },
+        { "pidfd_getfd", NULL, "steals file descriptors of other processes" },
+        { "process_madvise", NULL, "advises on other processes' memory" },
+        { "get_mempolicy", NULL, "NUMA policy (Docker: CAP_SYS_NICE only)" },
+        { "set_mempolicy", NULL, "NUMA policy (Docker: CAP_SYS_NICE only)" },
+        { "set_mempolicy_home_node", NULL, "NUMA policy (Docker: CAP_SYS_NICE only)" },
+        { "mbind", NULL, "NUMA policy (Docker: CAP_SYS_NICE only)" },
+        { "migrate_pages", NULL, "moves other processes' pages" },
+        { "move_pages", NULL, "moves other processes' pages" },
+        { "nice", NULL, "legacy i386 entry point Docker refuses (glibc uses setpriority)" },
+        { "oldfstat", NULL, "legacy i386 entry point Docker refuses" },
+        { "oldlstat", NULL, "legacy i386 entry point Docker refuses" },
+        { "oldolduname", NULL, "legacy i386 entry point Docker refuses" },
+        { "oldstat", NULL, "legacy i386 entry point Docker refuses" },
+        { "olduname", NULL, "legacy i386 entry point Docker refuses" },
+        { "readdir", NULL, "legacy i386 entry point Docker refuses" },
+        { "sigaction", NULL, "legacy i386 entry point Docker refuses (glibc uses rt_sigaction)" },
+        { "signal", NULL, "legacy i386 entry point Docker refuses" },
+        { "sigpending", NULL, "legacy i386 entry point Docker refuses" },
+        { "sigsuspend", NULL, "legacy i386 entry point Docker refuses" },
+        { NULL, NULL, NULL },
+};
+
+/* Rules that look at arguments; AllowSyscalls= can name them to drop them. */
+static const char *const conditional_rules[] = { "clone", "clone3", "personality", "socket", "ioctl" };
+
+const OvhDenyRule *ovh_sandbox_deny_table(void) {
+        return deny_table;
+}
+
+size_t ovh_sandbox_arches(uint32_t arches[static 4]) {
+        uint32_t native = seccomp_arch_native();
+        size_t n = 0;
+
+        arches[n++] = native;
+        /* Compat ABIs: without these, a 32-bit binary would enter the
+         * kernel through a syscall table the filter does not cover. */
+        if (native == SCMP_ARCH_X86_64) {
+                arches[n++] = SCMP_ARCH_X86;
+                arches[n++] = SCMP_ARCH_X32;
+        } else if (native == SCMP_ARCH_AARCH64) {
+                arches[n++] = SCMP_ARCH_ARM;
+        }
+        return n;
+}
+
+static bool is_group_name(const char *name) {
+        for (const OvhDenyRule *r = deny_table; r->name; r++)
+                if (r->group && g_str_equal(r->group, name))
+                        return true;
+        return false;
+}
+
+static bool is_known_name(const char *name) {
+        if (name[0] == '@')
+                return is_group_name(name);
+        for (size_t i = 0; i < G_N_ELEMENTS(conditional_rules); i++)
+                if (g_str_equal(conditional_rules[i], name))
+                        return true;
+        return seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;
+}
+
+static bool list_has(char *const *list, const char *name, const char *group) {
+        for (char *const *p = list; p && *p; p++)
+                if (g_str_equal(*p, name) || (group && g_str_equal(*p, group)))
+                        return true;
+        return false;
+}
+
+static int check_names(char *const *list, const char *key, GError **error) {
+        for (char *const *p = list; p && *p; p++)
+                if (!is_known_name(*p))
+                        return ovh_fail(error, EX_CONFIG, EINVAL,
+                                        "[Sandbox] %s=: %s is not a system call or group this libseccomp knows; "
+                                        "check the spelling (groups: @mount @module @reboot @swap @raw-io @clock "
+                                        "@obsolete @cpu-emulation @namespaces)",
+                                        key, *p);
+        return 0;
+}
+
+static bool denied(const OvhSandboxOptions *o, const char *name, const char *group) {
+        if (group && g_str_equal(group, G_NS) && o->allow_namespaces)
+                return false;
+        return !list_has(o->allow_syscalls, name, group);
+}
+
+/* Adds a rule on every arch of the filter. Names unknown to this
+ * libseccomp (newer than it) are skipped: the kernel cannot know them
+ * either if its headers are older, and an unknown syscall is ENOSYS. */
+static int add_rule(scmp_filter_ctx f, uint32_t action, const char *name,
+                    unsigned n_cmp, const struct scmp_arg_cmp *cmp, GError **error) {
+        int nr = seccomp_syscall_resolve_name(name);
+        if (nr == __NR_SCMP_ERROR)
+                return 0;
+        int r = seccomp_rule_add_array(f, action, nr, n_cmp, cmp);
+        if (r < 0 && r != -EDOM)
+                return ovh_fail(error, EX_SOFTWARE, -r, "seccomp rule for %s: %s", name, g_strerror(-r));
+        return 0;
+}
+
+static int add_personality_rules(scmp_filter_ctx f, GError **error) {
+        /* Docker allows only personality(0), PER_LINUX32 (0x8), UNAME26
+         * (0x20000), both (0x20008) and the query 0xffffffff. libseccomp
+         * allows one comparison per argument, so the complement of that set
+         * is written as masked equalities on the low 32 bits (the kernel
+         * takes an unsigned int):
+         *  (a) bit 0 clear and some other bit outside 0x20008 set, or
+         *  (b) bit 0 set and some other bit clear (i.e. not 0xffffffff). */
+        const uint32_t allowed_bits = 0x8 | 0x20000;
+        int r;
+
+        for (unsigned bit = 1; bit < 32; bit++) {
+                uint32_t b = 1u << bit;
+                if (!(b & allowed_bits)) {
+                        struct scmp_arg_cmp a = SCMP_A0_64(SCMP_CMP_MASKED_EQ, 1u | b, b);
+                        r = add_rule(f, SCMP_ACT_ERRNO(EPERM), "personality", 1, &a, error);
+                        if (r < 0)
+                                return r;
+                }
+                struct scmp_arg_cmp c = SCMP_A0_64(SCMP_CMP_MASKED_EQ, 1u | b, 1u);
+                r = add_rule(f, SCMP_ACT_ERRNO(EPERM), "personality", 1, &c, error);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int ovh_sandbox_build(const OvhSandboxOptions *o, const uint32_t *arches, size_t n_arches,
+                      scmp_filter_ctx *ret, GError **error) {
+        g_auto(scmp_filter_ctx) f = NULL;
+        int r;
+
+        r = check_names(o->allow_syscalls, "AllowSyscalls", error);
+        if (r < 0)
+                return r;
+        r = check_names(o->deny_syscalls, "DenySyscalls", error);
+        if (r < 0)
+                return r;
+
+        f = seccomp_init(SCMP_ACT_ALLOW);
+        if (!f)
+                return ovh_fail(error, EX_SOFTWARE, ENOMEM, "seccomp_init() failed");
+        /* The launcher sets no_new_privs itself (not for AllowSudo=yes). */
+        seccomp_attr_set(f, SCMP_FLTATR_CTL_NNP, 0);
+        /* A binary tree over syscall numbers instead of a linear chain. */
+        seccomp_attr_set(f, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+        /* Every thread of the launcher gets the filter (there is one). */
+        seccomp_attr_set(f, SCMP_FLTATR_CTL_TSYNC, 1);
+
+        bool keep_native = false;
+        for (size_t i = 0; i < n_arches; i++) {
+                if (arches[i] == seccomp_arch_native()) {
+                        keep_native = true;
+                        continue;
+                }
+                r = seccomp_arch_add(f, arches[i]);
+                if (r < 0 && r != -EEXIST)
+                        return ovh_fail(error, EX_SOFTWARE, -r, "seccomp_arch_add(%u): %s", arches[i], g_strerror(-r));
+        }
+        if (!keep_native) {
+                r = seccomp_arch_remove(f, seccomp_arch_native());
+                if (r < 0)
+                        return ovh_fail(error, EX_SOFTWARE, -r, "seccomp_arch_remove: %s", g_strerror(-r));
+        }
+
+        for (const OvhDenyRule *row = deny_table; row->name; row++) {
+                if (!denied(o, row->name, row->group))
+                        continue;
+                r = add_rule(f, SCMP_ACT_ERRNO(EPERM), row->name, 0, NULL, error);
+                if (r < 0)
+                        return r;
+        }
+
+        for (char *const *p = o->deny_syscalls; p && *p; p++) {
+                for (const OvhDenyRule *row = deny_table; row->name; row++)
+                        if (row->group && g_str_equal(row->group, *p)) {
+                                r = add_rule(f, SCMP_ACT_ERRNO(EPERM), row->name, 0, NULL, error);
+                                if (r < 0)
+                                        return r;
+                        }
+                if ((*p)[0] != '@') {
+                        r = add_rule(f, SCMP_ACT_ERRNO(EPERM), *p, 0, NULL, error);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        /* clone3 passes its flags in memory seccomp cannot read: answer
+         * ENOSYS so libc falls back to clone(), whose flags we can check. */
+        if (denied(o, "clone3", NULL) && !list_has(o->deny_syscalls, "clone3", NULL)) {
+                r = add_rule(f, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL, error);
+                if (r < 0)
+                        return r;
+        }
+
+        if (!o->allow_namespaces && denied(o, "clone", G_NS)) {
+                static const uint64_t ns_flags[] = {
+                        CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
+                        CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
+                };
+                for (size_t i = 0; i < G_N_ELEMENTS(ns_flags); i++) {
+                        struct scmp_arg_cmp c = SCMP_A0_64(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]);
+                        r = add_rule(f, SCMP_ACT_ERRNO(EPERM), "clone", 1, &c, error);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        if (denied(o, "personality", NULL)) {
+                r = add_personality_rules(f, error);
+                if (r < 0)
+                        return r;
+        }
+
+        /* The kernel truncates these int/unsigned int arguments to 32 bits:
+         * compare the low word only, or garbage in the high word would slip
+         * past an exact 64-bit comparison. */
+        if (denied(o, "socket", NULL)) {
+                static const uint64_t families[] = { AF_VSOCK, AF_ALG };
+                for (size_t i = 0; i < G_N_ELEMENTS(families); i++) {
+                        struct scmp_arg_cmp c = SCMP_A0_64(SCMP_CMP_MASKED_EQ, 0xffffffffu, families[i]);
+                        r = add_rule(f, SCMP_ACT_ERRNO(EPERM), "socket", 1, &c, error);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        if (denied(o, "ioctl", NULL)) {
+                /* TIOCSTI fakes input in another program's terminal;
+                 * TIOCLINUX can read and paste the console selection. */
+                static const uint64_t requests[] = { TIOCSTI, TIOCLINUX };
+                for (size_t i = 0; i < G_N_ELEMENTS(requests); i++) {
+                        struct scmp_arg_cmp c = SCMP_A1_64(SCMP_CMP_MASKED_EQ, 0xffffffffu, requests[i]);
+                        r = add_rule(f, SCMP_ACT_ERRNO(EPERM), "ioctl", 1, &c, error);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        *ret = g_steal_pointer(&f);
+        return 0;
+}
+
+int ovh_sandbox_load(scmp_filter_ctx filter, GError **error) {
+        int r = seccomp_load(filter);
+        if (r < 0)
+                return ovh_fail(error, EX_OSERR, -r,
+                                "cannot load the seccomp filter: %s; the unit's SystemCallFilter= must allow "
+                                "seccomp(), or set [Sandbox] Seccomp=no",
+                                g_strerror(-r));
+        return 0;
+}

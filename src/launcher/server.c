@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT */
+#include "server.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ovh-error.h"
+#include "paths.h"
+
+void ovh_payload_clear(OvhPayload *p) {
+        g_clear_pointer(&p->root, g_free);
+        g_clear_pointer(&p->node, g_free);
+        g_clear_pointer(&p->server_main, g_free);
+        g_clear_pointer(&p->version, g_free);
+}
+
+char *ovh_package_version(const char *json) {
+        /* package.json's top-level "version" comes before any nested one in
+         * every VS Code release; a full JSON parser is not worth a
+         * dependency in a privileged binary. */
+        const char *p = strstr(json, "\"version\"");
+        if (!p)
+                return NULL;
+        p += strlen("\"version\"");
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+                p++;
+        if (*p++ != ':')
+                return NULL;
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+                p++;
+        if (*p++ != '"')
+                return NULL;
+        const char *end = p;
+        while (*end && *end != '"' && (g_ascii_isalnum(*end) || strchr(".-+_", *end)))
+                end++;
+        if (*end != '"' || end == p)
+                return NULL;
+        return g_strndup(p, (gsize) (end - p));
+}
+
+int ovh_payload_resolve(const char *root, const char *node, OvhPayload *ret, GError **error) {
+        ret->root = g_strdup(root ? root : OVH_DEFAULT_ROOT);
+        ret->server_main = g_build_filename(ret->root, "out", "server-main.js", NULL);
+        if (access(ret->server_main, R_OK) < 0)
+                return ovh_fail(error, EX_NOINPUT, errno,
+                                "server payload missing: %s not found; install the openvscode-server package "
+                                "or set [Server] Root= to an openvscode-server release tree",
+                                ret->server_main);
+
+        if (node) {
+                ret->node = g_strdup(node);
+        } else {
+                g_autofree char *bundled = g_build_filename(ret->root, "node", NULL);
+                ret->node = g_strdup(access(bundled, X_OK) == 0 ? bundled : "/usr/bin/node");
+        }
+        if (access(ret->node, X_OK) < 0)
+                return ovh_fail(error, EX_NOINPUT, errno,
+                                "node missing: %s is not an executable (%s); install nodejs or set [Server] Node=",
+                                ret->node, g_strerror(errno));
+
+        g_autofree char *package_json = g_build_filename(ret->root, "package.json", NULL);
+        g_autofree char *json = NULL;
+        if (g_file_get_contents(package_json, &json, NULL, NULL))
+                ret->version = ovh_package_version(json);
+        return 0;
+}
+
+char *ovh_server_default_folder(const OvhConfig *config, const OvhAccount *account) {
+        if (config->default_folder)
+                return g_strdup(config->default_folder);
+        return g_build_filename(account->home, OVH_WORKSPACE_NAME, NULL);
+}
+
+int ovh_server_check_extra_arguments(const OvhConfig *config, GError **error) {
+        /* These belong to the launcher: the token must only come through
+         * the token file, and the server must answer on the socket systemd
+         * handed over, never bind its own. */
+        static const char *const owned[] = {
+                "--connection-token", "--connection-token-file", "--without-connection-token",
+                "--host", "--port", "--socket-path", "--server-data-dir", "--user-data-dir",
+                "--extensions-dir",
+        };
+        const char *where = ovh_config_origin(config, "Server", "ExtraArguments");
+
+        for (char **a = config->extra_arguments; a && *a; a++) {
+                g_autofree char *flag = g_strdup(*a);
+                char *eq = strchr(flag, '=');
+                if (eq)
+                        *eq = '\0';
+                for (size_t i = 0; i < G_N_ELEMENTS(owned); i++)
+                        if (g_str_equal(flag, owned[i]))
+                                return ovh_fail(error, EX_CONFIG, EINVAL,
+                                                "%s: [Server] ExtraArguments= may not contain %s: the launcher sets "
+                                                "it (token via [Auth], address via the .socket unit); remove it",
+                                                where ? where : "launcher.conf", owned[i]);
+        }
+        return 0;
+}
+
+char **ovh_server_argv(const OvhServerPlan *plan) {
+        const OvhConfig *c = plan->config;
+        g_autofree char *state = g_build_filename(plan->account->home, OVH_STATE_SUBDIR, NULL);
+        GPtrArray *argv = g_ptr_array_new();
+
+        g_ptr_array_add(argv, g_strdup(plan->payload->node));
+        g_ptr_array_add(argv, g_strdup("--require"));
+        g_ptr_array_add(argv, g_strdup(plan->sd_listen_js));
+        g_ptr_array_add(argv, g_strdup(plan->payload->server_main));
+        g_ptr_array_add(argv, g_strdup("--accept-server-license-terms"));
+        if (plan->token_file) {
+                g_ptr_array_add(argv, g_strdup("--connection-token-file"));
+                g_ptr_array_add(argv, g_strdup(plan->token_file));
+        } else {
+                g_ptr_array_add(argv, g_strdup("--without-connection-token"));
+        }
+        g_ptr_array_add(argv, g_strdup("--server-data-dir"));
+        g_ptr_array_add(argv, g_strdup(state));
+        g_ptr_array_add(argv, g_strdup("--user-data-dir"));
+        g_ptr_array_add(argv, g_build_filename(state, "data", NULL));
+        g_ptr_array_add(argv, g_strdup("--extensions-dir"));
+        g_ptr_array_add(argv, g_build_filename(state, "extensions", NULL));
+        g_ptr_array_add(argv, g_strdup("--default-folder"));
+        g_ptr_array_add(argv, ovh_server_default_folder(c, plan->account));
+        g_ptr_array_add(argv, g_strdup("--telemetry-level"));
+        g_ptr_array_add(argv, g_strdup(c->telemetry));
+        if (c->base_path) {
+                g_ptr_array_add(argv, g_strdup("--server-base-path"));
+                g_ptr_array_add(argv, g_strdup(c->base_path));
+        }
+        if (c->idle_shutdown)
+                g_ptr_array_add(argv, g_strdup("--enable-remote-auto-shutdown"));
+        for (char **a = c->extra_arguments; a && *a; a++)
+                g_ptr_array_add(argv, g_strdup(*a));
+        g_ptr_array_add(argv, NULL);
+        return (char **) g_ptr_array_free(argv, FALSE);
+}
+
+static bool is_locale_variable(const char *name) {
+        return g_str_equal(name, "LANG") || g_str_equal(name, "LANGUAGE") || g_str_has_prefix(name, "LC_");
+}
+
+char **ovh_server_environ(const OvhServerPlan *plan, pid_t pid) {
+        const OvhAccount *a = plan->account;
+        GPtrArray *env = g_ptr_array_new();
+
+        g_ptr_array_add(env, g_strdup_printf("HOME=%s", a->home));
+        g_ptr_array_add(env, g_strdup_printf("USER=%s", a->name));
+        g_ptr_array_add(env, g_strdup_printf("LOGNAME=%s", a->name));
+        g_ptr_array_add(env, g_strdup_printf("SHELL=%s", a->shell));
+        g_ptr_array_add(env, g_strdup("PATH=" OVH_SERVER_PATH));
+
+        bool have_lang = false;
+        for (const char *const *e = plan->launcher_environ; e && *e; e++) {
+                const char *eq = strchr(*e, '=');
+                if (!eq)
+                        continue;
+                g_autofree char *name = g_strndup(*e, (gsize) (eq - *e));
+                if (is_locale_variable(name) && !ovh_has_control_chars(eq + 1)) {
+                        g_ptr_array_add(env, g_strdup(*e));
+                        have_lang = have_lang || g_str_equal(name, "LANG");
+                }
+        }
+        /* UTF-8 everywhere in the IDE (file names, terminals) by default. */
+        if (!have_lang)
+                g_ptr_array_add(env, g_strdup("LANG=C.UTF-8"));
+        if (plan->config->time_zone)
+                g_ptr_array_add(env, g_strdup_printf("TZ=%s", plan->config->time_zone));
+
+        g_ptr_array_add(env, g_strdup("LISTEN_FDS=1"));
+        g_ptr_array_add(env, g_strdup_printf("LISTEN_PID=%d", (int) pid));
+        g_ptr_array_add(env, g_strdup_printf("LISTEN_FDNAMES=%s", plan->listen_socket->fdname));
+        g_ptr_array_add(env, NULL);
+        return (char **) g_ptr_array_free(env, FALSE);
+}
+
+int ovh_server_check_time_zone(const OvhConfig *config, GError **error) {
+        const char *tz = config->time_zone;
+        const char *where = ovh_config_origin(config, "Account", "TimeZone");
+
+        if (!tz)
+                return 0;
+        const char *zone = tz[0] == ':' ? tz + 1 : tz;
+        bool shape_ok = zone[0] != '\0' && zone[0] != '/' && !strstr(zone, "..");
+        for (const char *p = zone; shape_ok && *p; p++)
+                shape_ok = g_ascii_isalnum(*p) || strchr("/_+-", *p);
+        if (!shape_ok)
+                return ovh_fail(error, EX_CONFIG, EINVAL,
+                                "%s: time zone \"%s\" is not a zone name; use one such as Europe/Berlin or Etc/UTC",
+                                where ? where : "TimeZone", tz);
+        if (!g_file_test("/usr/share/zoneinfo", G_FILE_TEST_IS_DIR))
+                return 0; /* no tzdata installed: glibc falls back to UTC */
+        g_autofree char *path = g_build_filename("/usr/share/zoneinfo", zone, NULL);
+        if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
+                return ovh_fail(error, EX_CONFIG, ENOENT,
+                                "%s: time zone \"%s\" is not in /usr/share/zoneinfo; use a name such as "
+                                "Europe/Berlin (see timedatectl list-timezones)",
+                                where ? where : "TimeZone", tz);
+        return 0;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <glib.h>
+
+#include "account.h"
+#include "conf.h"
+#include "listen.h"
+
+/* The server payload ("Root"): an openvscode-server release tree or VS
+ * Code's server from the npm package (lib/vscode). */
+typedef struct {
+        char *root;
+        char *node;
+        char *server_main; /* ROOT/out/server-main.js */
+        char *version;     /* "version" of ROOT/package.json, or NULL */
+} OvhPayload;
+
+void ovh_payload_clear(OvhPayload *payload);
+
+/* Resolves Root= (default /usr/lib/openvscode-server) and Node= (default
+ * ROOT/node when it exists, else /usr/bin/node); EX_NOINPUT when missing. */
+int ovh_payload_resolve(const char *root, const char *node, OvhPayload *ret, GError **error);
+
+/* Reads "version" from a package.json text (pure). NULL if absent. */
+char *ovh_package_version(const char *json);
+
+/* Everything the argv and the environment depend on. */
+typedef struct {
+        const OvhConfig *config;
+        const OvhAccount *account;
+        const OvhPayload *payload;
+        const char *sd_listen_js;
+        const char *token_file;   /* NULL with [Auth] Mode=none */
+        const OvhListen *listen_socket;
+        const char *const *launcher_environ;
+} OvhServerPlan;
+
+/* Pure: NODE --require SD_LISTEN_JS ROOT/out/server-main.js ... (DESIGN 3). */
+char **ovh_server_argv(const OvhServerPlan *plan);
+
+/* Pure: the server's environment, rebuilt from scratch: HOME USER LOGNAME
+ * SHELL PATH LANG LC_* TZ and LISTEN_*; nothing else is inherited. */
+char **ovh_server_environ(const OvhServerPlan *plan, pid_t pid);
+
+/* Rejects ExtraArguments= that would override what the launcher owns
+ * (token, host, port, socket path) with EX_CONFIG. */
+int ovh_server_check_extra_arguments(const OvhConfig *config, GError **error);
+
+/* The default folder: DefaultFolder= or HOME/workspace. */
+char *ovh_server_default_folder(const OvhConfig *config, const OvhAccount *account);
+
+/* TimeZone=/TZ must name a zone in /usr/share/zoneinfo (when the system
+ * has the database), e.g. Europe/Berlin or Etc/UTC. */
+int ovh_server_check_time_zone(const OvhConfig *config, GError **error);

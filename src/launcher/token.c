@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+#include "token.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ovh-error.h"
+#include "paths.h"
+#include "token-rules.h"
+
+void ovh_token_source_clear(OvhTokenSource *s) {
+        g_clear_pointer(&s->path, g_free);
+        g_clear_pointer(&s->origin, g_free);
+}
+
+const char *ovh_token_source_name(OvhTokenSourceKind kind) {
+        switch (kind) {
+        case OVH_TOKEN_SOURCE_NONE: return "none";
+        case OVH_TOKEN_SOURCE_CREDENTIAL: return "credential";
+        case OVH_TOKEN_SOURCE_FILE: return "file";
+        case OVH_TOKEN_SOURCE_VALUE: return "value";
+        case OVH_TOKEN_SOURCE_GENERATED: return "generated";
+        }
+        return "unknown";
+}
+
+int ovh_token_choose(const OvhConfig *config, const char *credentials_directory,
+                     bool credential_present, const char *state_dir,
+                     OvhTokenSource *ret, GError **error) {
+        if (config->auth_mode == OVH_AUTH_NONE) {
+                ret->kind = OVH_TOKEN_SOURCE_NONE;
+                ret->origin = g_strdup(ovh_config_origin(config, "Auth", "Mode"));
+                return 0;
+        }
+        if (credentials_directory && credential_present) {
+                ret->kind = OVH_TOKEN_SOURCE_CREDENTIAL;
+                ret->path = g_build_filename(credentials_directory, OVH_CREDENTIAL_NAME, NULL);
+                ret->origin = g_strdup("credential " OVH_CREDENTIAL_NAME);
+                return 0;
+        }
+        if (config->token_file) {
+                const char *where = ovh_config_origin(config, "Auth", "TokenFile");
+                ret->kind = OVH_TOKEN_SOURCE_FILE;
+                ret->path = g_strdup(config->token_file);
+                ret->origin = g_strdup(where ? where : "[Auth] TokenFile=");
+                return 0;
+        }
+        if (config->token) {
+                const char *where = ovh_config_origin(config, "Auth", "Token");
+                if (!ovh_token_valid(config->token))
+                        return ovh_fail(error, EX_DATAERR, EINVAL,
+                                        "%s: the token has a character outside [0-9A-Za-z_-] or is too long "
+                                        "(VS Code rejects it); use only letters, digits, '-' and '_'",
+                                        where ? where : "[Auth] Token=");
+                ret->kind = OVH_TOKEN_SOURCE_VALUE;
+                ret->origin = g_strdup(where ? where : "[Auth] Token=");
+                return 0;
+        }
+        ret->kind = OVH_TOKEN_SOURCE_GENERATED;
+        ret->path = g_build_filename(state_dir, OVH_STATE_SUBDIR, OVH_TOKEN_NAME, NULL);
+        ret->origin = g_strdup(ret->path);
+        return 0;
+}
+
+/* Reads a token file without following a symlink at the last component
+ * and checks that nobody but the owner can read it. */
+static int read_token_file(const char *path, const char *origin, bool check_private,
+                           char **ret, GError **error) {
+        char buf[OVH_TOKEN_MAX_LENGTH + 3];
+        struct stat st;
+        ssize_t n;
+
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+        if (fd < 0) {
+                int e = errno;
+                return ovh_fail(error, e == ENOENT ? EX_NOINPUT : EX_NOPERM, e,
+                                "%s: cannot open token file %s: %s; create it with a token, mode 0600",
+                                origin, path, g_strerror(e));
+        }
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                close(fd);
+                return ovh_fail(error, EX_DATAERR, EINVAL, "%s: %s is not a regular file; point it at a file",
+                                origin, path);
+        }
+        if (check_private && (st.st_mode & 0077)) {
+                close(fd);
+                return ovh_fail(error, EX_NOPERM, EPERM,
+                                "%s: token file %s is readable by other users (mode %04o); run chmod 0600 %s",
+                                origin, path, (unsigned) (st.st_mode & 07777), path);
+        }
+        n = read(fd, buf, sizeof(buf));
+        int e = errno;
+        close(fd);
+        if (n < 0)
+                return ovh_fail(error, EX_IOERR, e, "%s: cannot read %s: %s", origin, path, g_strerror(e));
+
+        int r = ovh_token_from_contents(buf, (gsize) n, path, ret, error);
+        explicit_bzero(buf, sizeof(buf));
+        return r;
+}
+
+int ovh_token_obtain(const OvhConfig *config, const OvhTokenSource *source,
+                     char **ret_token, bool *ret_is_new, GError **error) {
+        *ret_is_new = false;
+        switch (source->kind) {
+        case OVH_TOKEN_SOURCE_NONE:
+                *ret_token = NULL;
+                return 0;
+        case OVH_TOKEN_SOURCE_CREDENTIAL:
+                /* systemd makes credentials private to the unit already. */
+                return read_token_file(source->path, source->origin, false, ret_token, error);
+        case OVH_TOKEN_SOURCE_FILE:
+                return read_token_file(source->path, source->origin, true, ret_token, error);
+        case OVH_TOKEN_SOURCE_VALUE:
+                *ret_token = g_strdup(config->token);
+                return 0;
+        case OVH_TOKEN_SOURCE_GENERATED:
+                if (access(source->path, F_OK) == 0)
+                        return read_token_file(source->path,
+                                               "generated token (delete the file to make a new one)", true,
+                                               ret_token, error);
+                if (errno != ENOENT)
+                        return ovh_fail(error, EX_NOPERM, errno, "%s: %s", source->path, g_strerror(errno));
+                *ret_is_new = true;
+                return ovh_token_generate(ret_token, error);
+        }
+        g_assert_not_reached();
+}
+
+int ovh_token_write_file(const char *path, const char *token, mode_t mode,
+                         uid_t uid, gid_t gid, GError **error) {
+        g_autofree char *dir = g_path_get_dirname(path);
+        g_autofree char *tmp = g_strdup_printf("%s/.%s.XXXXXX", dir, OVH_TOKEN_NAME);
+        size_t len = strlen(token);
+        int fd, e;
+
+        fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, mode);
+        if (fd < 0) {
+                e = errno;
+                return ovh_fail(error, e == EACCES || e == EPERM ? EX_NOPERM : EX_CANTCREAT, e,
+                                "cannot create the token file in %s: %s; check that the directory exists "
+                                "and belongs to the account",
+                                dir, g_strerror(e));
+        }
+        if (fchmod(fd, mode) < 0 ||
+            (uid != (uid_t) -1 && fchown(fd, uid, gid) < 0))
+                goto fail;
+        /* A full disk must not leave an empty or partial token behind. */
+        if (write(fd, token, len) != (ssize_t) len || write(fd, "\n", 1) != 1)
+                goto fail;
+        if (fsync(fd) < 0)
+                goto fail;
+        if (close(fd) < 0) {
+                fd = -1;
+                goto fail;
+        }
+        fd = -1;
+        if (rename(tmp, path) < 0)
+                goto fail;
+        return 0;
+
+fail:
+        e = errno ? errno : EIO;
+        if (fd >= 0)
+                close(fd);
+        (void) unlink(tmp);
+        return ovh_fail(error, e == ENOSPC || e == EDQUOT ? EX_CANTCREAT : EX_IOERR, e,
+                        "cannot write the token file %s: %s; free space or fix permissions and restart",
+                        path, g_strerror(e));
+}

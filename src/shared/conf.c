@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: MIT */
+#include "conf.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "ovh-error.h"
+
+/* A line this long is not a configuration value but a pasted blob or an
+ * attack on the parser: refuse it before GKeyFile sees it. */
+#define OVH_CONFIG_MAX_LINE 4096
+
+typedef enum {
+        KEY_PATH,     /* absolute path */
+        KEY_STRING,   /* free text without control characters */
+        KEY_BOOLEAN,
+        KEY_UMASK,
+        KEY_ARGUMENTS, /* shell-quoted argument list */
+        KEY_WORDS,     /* whitespace-separated list */
+        KEY_ENUM,
+} KeyType;
+
+typedef struct {
+        const char *group;
+        const char *key;
+        KeyType type;
+        const char *choices; /* KEY_ENUM: '|'-separated */
+        size_t offset;       /* into OvhConfig */
+} KeySpec;
+
+#define FIELD(f) offsetof(OvhConfig, f)
+
+static const KeySpec key_specs[] = {
+        { "Server", "Root", KEY_PATH, NULL, FIELD(root) },
+        { "Server", "Node", KEY_PATH, NULL, FIELD(node) },
+        { "Server", "DefaultFolder", KEY_PATH, NULL, FIELD(default_folder) },
+        { "Server", "BasePath", KEY_PATH, NULL, FIELD(base_path) },
+        { "Server", "IdleShutdown", KEY_BOOLEAN, NULL, FIELD(idle_shutdown) },
+        { "Server", "Telemetry", KEY_ENUM, "off|crash|error|all", FIELD(telemetry) },
+        { "Server", "ExtraArguments", KEY_ARGUMENTS, NULL, FIELD(extra_arguments) },
+        { "Auth", "Mode", KEY_ENUM, "token|none", FIELD(auth_mode) },
+        { "Auth", "Token", KEY_STRING, NULL, FIELD(token) },
+        { "Auth", "TokenFile", KEY_PATH, NULL, FIELD(token_file) },
+        { "Account", "User", KEY_STRING, NULL, FIELD(user) },
+        { "Account", "Group", KEY_STRING, NULL, FIELD(group) },
+        { "Account", "UMask", KEY_UMASK, NULL, FIELD(umask) },
+        { "Account", "TimeZone", KEY_STRING, NULL, FIELD(time_zone) },
+        { "Sandbox", "Seccomp", KEY_BOOLEAN, NULL, FIELD(seccomp) },
+        { "Sandbox", "AllowNamespaces", KEY_BOOLEAN, NULL, FIELD(allow_namespaces) },
+        { "Sandbox", "AllowSyscalls", KEY_WORDS, NULL, FIELD(allow_syscalls) },
+        { "Sandbox", "DenySyscalls", KEY_WORDS, NULL, FIELD(deny_syscalls) },
+        { "Sandbox", "AllowSudo", KEY_BOOLEAN, NULL, FIELD(allow_sudo) },
+};
+
+static const char *const known_groups[] = { "Server", "Auth", "Account", "Sandbox" };
+
+OvhConfig *ovh_config_new(void) {
+        OvhConfig *config = g_new0(OvhConfig, 1);
+
+        config->auth_mode = OVH_AUTH_TOKEN;
+        config->seccomp = true;
+        config->umask = 0022;
+        config->telemetry = g_strdup("off");
+        config->origins = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        return config;
+}
+
+void ovh_config_free(OvhConfig *config) {
+        if (!config)
+                return;
+        g_free(config->root);
+        g_free(config->node);
+        g_free(config->default_folder);
+        g_free(config->base_path);
+        g_free(config->telemetry);
+        g_strfreev(config->extra_arguments);
+        if (config->token)
+                explicit_bzero(config->token, strlen(config->token));
+        g_free(config->token);
+        g_free(config->token_file);
+        g_free(config->user);
+        g_free(config->group);
+        g_free(config->time_zone);
+        g_strfreev(config->allow_syscalls);
+        g_strfreev(config->deny_syscalls);
+        g_hash_table_unref(config->origins);
+        g_free(config);
+}
+
+const char *ovh_config_origin(const OvhConfig *config, const char *group, const char *key) {
+        g_autofree char *k = g_strdup_printf("%s.%s", group, key);
+        return g_hash_table_lookup(config->origins, k);
+}
+
+void ovh_config_set_origin(OvhConfig *config, const char *group, const char *key, const char *origin) {
+        g_hash_table_replace(config->origins, g_strdup_printf("%s.%s", group, key), g_strdup(origin));
+}
+
+bool ovh_has_control_chars(const char *s) {
+        for (; *s; s++)
+                if ((unsigned char) *s < 0x20 || *s == 0x7f)
+                        return true;
+        return false;
+}
+
+int ovh_parse_boolean(const char *text, bool *ret) {
+        static const char *const yes[] = { "yes", "true", "on", "1" };
+        static const char *const no[] = { "no", "false", "off", "0" };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(yes); i++) {
+                if (g_ascii_strcasecmp(text, yes[i]) == 0) {
+                        *ret = true;
+                        return 0;
+                }
+                if (g_ascii_strcasecmp(text, no[i]) == 0) {
+                        *ret = false;
+                        return 0;
+                }
+        }
+        return -EINVAL;
+}
+
+int ovh_parse_umask(const char *text, mode_t *ret) {
+        size_t n = strlen(text);
+        unsigned value = 0;
+
+        if (n < 3 || n > 4)
+                return -EINVAL;
+        for (const char *p = text; *p; p++) {
+                if (*p < '0' || *p > '7')
+                        return -EINVAL;
+                value = value * 8 + (unsigned) (*p - '0');
+        }
+        if (value > 0777)
+                return -EINVAL;
+        *ret = (mode_t) value;
+        return 0;
+}
+
+/* Finds the line of `key=` inside `[group]` for error messages; GKeyFile
+ * does not keep line numbers. Returns 0 when not found. */
+static unsigned find_key_line(const char *data, gsize length, const char *group, const char *key) {
+        g_autofree char *text = g_strndup(data, length);
+        g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+        bool in_group = false;
+        unsigned found = 0;
+        size_t key_len = strlen(key);
+
+        for (unsigned i = 0; lines[i]; i++) {
+                const char *l = lines[i];
+                while (*l == ' ' || *l == '\t')
+                        l++;
+                if (*l == '[') {
+                        const char *end = strchr(l, ']');
+                        in_group = end && (size_t) (end - l - 1) == strlen(group) &&
+                                   strncmp(l + 1, group, strlen(group)) == 0;
+                        continue;
+                }
+                if (!in_group || strncmp(l, key, key_len) != 0)
+                        continue;
+                l += key_len;
+                while (*l == ' ' || *l == '\t')
+                        l++;
+                if (*l == '=')
+                        found = i + 1; /* later duplicates win in GKeyFile: keep the last */
+        }
+        return found;
+}
+
+static unsigned line_of_offset(const char *data, gsize offset) {
+        unsigned line = 1;
+        for (gsize i = 0; i < offset; i++)
+                if (data[i] == '\n')
+                        line++;
+        return line;
+}
+
+/* Checks the raw bytes before GKeyFile: it would accept some of these
+ * silently (a NUL ends a C string early) or slowly (huge lines). */
+static int check_raw(const char *origin, const char *data, gsize length, GError **error) {
+        const char *nul = memchr(data, '\0', length);
+        if (nul)
+                return ovh_fail(error, EX_CONFIG, EINVAL,
+                                "%s:%u: contains a NUL byte; the file must be plain UTF-8 text, "
+                                "rewrite that line",
+                                origin, line_of_offset(data, (gsize) (nul - data)));
+
+        gsize line_start = 0;
+        for (gsize i = 0; i <= length; i++) {
+                if (i == length || data[i] == '\n') {
+                        if (i - line_start > OVH_CONFIG_MAX_LINE)
+                                return ovh_fail(error, EX_CONFIG, EINVAL,
+                                                "%s:%u: line is %zu bytes long, more than the %d allowed; "
+                                                "shorten it (values in launcher.conf are short paths and words)",
+                                                origin, line_of_offset(data, line_start),
+                                                (size_t) (i - line_start), OVH_CONFIG_MAX_LINE);
+                        line_start = i + 1;
+                }
+        }
+
+        const char *bad_utf8 = NULL;
+        if (!g_utf8_validate(data, (gssize) length, &bad_utf8))
+                return ovh_fail(error, EX_CONFIG, EINVAL,
+                                "%s:%u: is not valid UTF-8; save the file as UTF-8",
+                                origin, line_of_offset(data, (gsize) (bad_utf8 - data)));
+        return 0;
+}
+
+static const KeySpec *find_spec(const char *group, const char *key) {
+        for (size_t i = 0; i < G_N_ELEMENTS(key_specs); i++)
+                if (g_str_equal(key_specs[i].group, group) && g_str_equal(key_specs[i].key, key))
+                        return &key_specs[i];
+        return NULL;
+}
+
+static char *known_keys_of(const char *group) {
+        GString *s = g_string_new(NULL);
+        for (size_t i = 0; i < G_N_ELEMENTS(key_specs); i++)
+                if (g_str_equal(key_specs[i].group, group))
+                        g_string_append_printf(s, "%s%s=", s->len ? ", " : "", key_specs[i].key);
+        return g_string_free(s, FALSE);
+}
+
+static int apply_value(OvhConfig *config, const KeySpec *spec, const char *value,
+                       const char *where, GError **error) {
+        void *field = (char *) config + spec->offset;
+
+        if (ovh_has_control_chars(value))
+                return ovh_fail(error, EX_CONFIG, EINVAL,
+                                "%s: [%s] %s= contains a control character; remove it (escapes like \\n "
+                                "are not allowed in values)",
+                                where, spec->group, spec->key);
+
+        switch (spec->type) {
+        case KEY_PATH:
+                if (!g_path_is_absolute(value))
+                        return ovh_fail(error, EX_CONFIG, EINVAL,
+                                        "%s: [%s] %s=%s is not an absolute path; write it starting with '/'",
+                                        where, spec->group, spec->key, value);
+                g_free(*(char **) field);
+                *(char **) field = g_strdup(value);
+                return 0;
+
+        case KEY_STRING:
+                if (value[0] == '\0')
+                        return ovh_fail(error, EX_CONFIG, EINVAL,
+                                        "%s: [%s] %s= is empty; set a value or remove the line",
+                                        where, spec->group, spec->key);
+                g_free(*(char **) field);
+                *(char **) field = g_strdup(value);
+                return 0;
+
+        case KEY_BOOLEAN: {
+                bool b;
+                if (ovh_parse_boolean(value, &b) < 0)
+                        return ovh_fail(error, EX_CONFIG, EINVAL,
+                                        "%s: [%s] %s=%s is not a boolean; use yes or no",
+                                        where, spec->group, spec->key, value);
+                *(bool *) field = b;
+                return 0;
+        }
+
+        case KEY_UMASK: {
+                mode_t m;
+                if (ovh_parse_umask(value, &m) < 0)
+                        return ovh_fail(error, EX_CONFIG, EINVAL,
+                                        "%s: [%s] %s=%s is not an octal umask; use three or four octal digits "
+                                        "such as 0022 or 0027",
+                                        where, spec->group, spec->key, value);
+                config->umask = m;
+                config->umask_set = true;
+                return 0;
+        }
+
+        case KEY_ARGUMENTS: {
+                g_auto(GStrv) argv = NULL;
+                g_autoptr(GError) parse_error = NULL;
+                int argc = 0;
+                if (value[0] != '\0' && !g_shell_parse_argv(value, &argc, &argv, &parse_error))
+                        return ovh_fail(error, EX_CONFIG, EINVAL,
+                                        "%s: [%s] %s= cannot be split into arguments (%s); fix the quoting",
+                                        where, spec->group, spec->key, parse_error->message);
+                g_strfreev(*(char ***) field);
+                *(char ***) field = argv ? g_steal_pointer(&argv) : g_new0(char *, 1);
+                return 0;
+        }
+
+        case KEY_WORDS: {
+                g_auto(GStrv) words = g_strsplit_set(value, " \t", -1);
+                GPtrArray *list = g_ptr_array_new();
+                for (char **w = words; *w; w++)
+                        if (**w)
+                                g_ptr_array_add(list, g_strdup(*w));
+                g_ptr_array_add(list, NULL);
+                g_strfreev(*(char ***) field);
+                *(char ***) field = (char **) g_ptr_array_free(list, FALSE);
+                return 0;
+        }
+
+        case KEY_ENUM: {
+                g_auto(GStrv) choices = g_strsplit(spec->choices, "|", -1);
+                for (int i = 0; choices[i]; i++) {
+                        if (!g_str_equal(choices[i], value))
+                                continue;
+                        if (spec->offset == FIELD(auth_mode)) {
+                                config->auth_mode = i == 0 ? OVH_AUTH_TOKEN : OVH_AUTH_NONE;
+                        } else {
+                                g_free(*(char **) field);
+                                *(char **) field = g_strdup(value);
+                        }
+                        return 0;
+                }
+                return ovh_fail(error, EX_CONFIG, EINVAL,
+                                "%s: [%s] %s=%s is not one of %s; pick one of those",
+                                where, spec->group, spec->key, value, spec->choices);
+        }
+        }
+        g_assert_not_reached();
+}
+
+int ovh_config_load_data(OvhConfig *config, const char *origin,
+                         const char *data, gsize length, GError **error) {
+        g_autoptr(GKeyFile) kf = g_key_file_new();
+        g_autoptr(GError) parse_error = NULL;
+        int r;
+
+        r = check_raw(origin, data, length, error);
+        if (r < 0)
+                return r;
+
+        if (!g_key_file_load_from_data(kf, data, length, G_KEY_FILE_NONE, &parse_error))
+                return ovh_fail(error, EX_CONFIG, EINVAL,
+                                "%s: %s; write [Group] headers and Key=value lines",
+                                origin, parse_error->message);
+
+        g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+        for (char **g = groups; *g; g++) {
+                bool known = false;
+                for (size_t i = 0; i < G_N_ELEMENTS(known_groups); i++)
+                        known = known || g_str_equal(*g, known_groups[i]);
+                if (!known)
+                        return ovh_fail(error, EX_CONFIG, EINVAL,
+                                        "%s: unknown group [%s]; the groups are [Server], [Auth], [Account] "
+                                        "and [Sandbox]",
+                                        origin, *g);
+
+                g_auto(GStrv) keys = g_key_file_get_keys(kf, *g, NULL, NULL);
+                for (char **k = keys; *k; k++) {
+                        unsigned line = find_key_line(data, length, *g, *k);
+                        g_autofree char *where = line ? g_strdup_printf("%s:%u", origin, line)
+                                                      : g_strdup(origin);
+                        const KeySpec *spec = find_spec(*g, *k);
+                        if (!spec) {
+                                g_autofree char *known_keys = known_keys_of(*g);
+                                return ovh_fail(error, EX_CONFIG, EINVAL,
+                                                "%s: unknown key %s= in [%s]; the keys of [%s] are %s",
+                                                where, *k, *g, *g, known_keys);
+                        }
+
+                        g_autoptr(GError) value_error = NULL;
+                        g_autofree char *value = g_key_file_get_string(kf, *g, *k, &value_error);
+                        if (!value)
+                                return ovh_fail(error, EX_CONFIG, EINVAL,
+                                                "%s: [%s] %s=: %s; fix the value",
+                                                where, *g, *k, value_error->message);
+                        g_strstrip(value);
+                        r = apply_value(config, spec, value, where, error);
+                        if (r < 0)
+                                return r;
+                        ovh_config_set_origin(config, *g, *k, where);
+                }
+        }
+        return 0;
+}
+
+static int load_file(OvhConfig *config, const char *path, bool must_exist, GError **error) {
+        g_autofree char *data = NULL;
+        g_autoptr(GError) read_error = NULL;
+        gsize length = 0;
+
+        if (!g_file_get_contents(path, &data, &length, &read_error)) {
+                if (g_error_matches(read_error, G_FILE_ERROR, G_FILE_ERROR_NOENT) && !must_exist)
+                        return 0;
+                if (g_error_matches(read_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+                        return ovh_fail(error, EX_CONFIG, ENOENT,
+                                        "%s: no such file; create it or pass another --config", path);
+                return ovh_fail(error, EX_CONFIG, EIO, "%s: cannot be read: %s; fix its permissions",
+                                path, read_error->message);
+        }
+        return ovh_config_load_data(config, path, data, length, error);
+}
+
+static int compare_names(gconstpointer a, gconstpointer b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+int ovh_config_load(OvhConfig *config, const char *path, bool must_exist, GError **error) {
+        g_autofree char *dropin_dir = g_strconcat(path, ".d", NULL);
+        g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+        int r;
+
+        r = load_file(config, path, must_exist, error);
+        if (r < 0)
+                return r;
+
+        g_autoptr(GDir) dir = g_dir_open(dropin_dir, 0, NULL);
+        if (!dir)
+                return 0;
+        for (const char *name; (name = g_dir_read_name(dir));)
+                if (g_str_has_suffix(name, ".conf") && name[0] != '.')
+                        g_ptr_array_add(names, g_strdup(name));
+        g_ptr_array_sort(names, compare_names);
+
+        for (guint i = 0; i < names->len; i++) {
+                g_autofree char *file = g_build_filename(dropin_dir, names->pdata[i], NULL);
+                r = load_file(config, file, true, error);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}

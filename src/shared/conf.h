@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* The launcher's configuration (launcher.conf, DESIGN section 3) after all
+ * files and the container-compatible environment have been applied. Strings
+ * are NULL when unset; the launcher derives defaults from the account. */
+
+typedef enum {
+        OVH_AUTH_TOKEN,
+        OVH_AUTH_NONE,
+} OvhAuthMode;
+
+typedef struct {
+        /* [Server] */
+        char *root;
+        char *node;
+        char *default_folder;
+        char *base_path;
+        bool idle_shutdown;
+        char *telemetry; /* off|crash|error|all */
+        char **extra_arguments;
+
+        /* [Auth] */
+        OvhAuthMode auth_mode;
+        char *token;      /* a value: handled like a secret, never logged */
+        char *token_file;
+
+        /* [Account] */
+        char *user;
+        char *group;
+        bool umask_set;
+        mode_t umask;
+        char *time_zone;
+
+        /* [Sandbox] */
+        bool seccomp;
+        bool allow_namespaces;
+        char **allow_syscalls;
+        char **deny_syscalls;
+        bool allow_sudo;
+
+        /* "Group.Key" -> where the value came from ("FILE:LINE" or "VARIABLE"),
+         * so later errors can point at the line to fix. */
+        GHashTable *origins;
+} OvhConfig;
+
+OvhConfig *ovh_config_new(void);
+void ovh_config_free(OvhConfig *config);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(OvhConfig, ovh_config_free)
+
+/* Applies one file's text (`origin` names it in errors). Pure: no I/O.
+ * Unknown groups or keys, bad booleans/enums/octal, relative paths, control
+ * characters, NUL bytes, overlong lines and invalid UTF-8 are EX_CONFIG. */
+int ovh_config_load_data(OvhConfig *config, const char *origin,
+                         const char *data, gsize length, GError **error);
+
+/* Reads PATH (missing is fine when !must_exist) and then PATH.d/ *.conf in
+ * lexical order; later files win key by key. */
+int ovh_config_load(OvhConfig *config, const char *path, bool must_exist, GError **error);
+
+/* Where Group.Key was set, or NULL. */
+const char *ovh_config_origin(const OvhConfig *config, const char *group, const char *key);
+void ovh_config_set_origin(OvhConfig *config, const char *group, const char *key, const char *origin);
+
+/* Parses an octal umask ("022", "0027"); -EINVAL when not 000-0777. */
+int ovh_parse_umask(const char *text, mode_t *ret);
+/* yes/no/true/false/on/off/1/0; -EINVAL otherwise. */
+int ovh_parse_boolean(const char *text, bool *ret);
+/* True if `s` has an ASCII control character (below 0x20, or 0x7f). */
+bool ovh_has_control_chars(const char *s);
