@@ -1,0 +1,555 @@
+#!/bin/bash
+# Integration test: the C launcher in front of a real VS Code server.
+#
+# Runs openvscode-launcher under systemd-socket-activate, exactly as the
+# .socket/.service pair does (the socket is fd 3, the launcher execs node in
+# place), against VS Code 1.100.3's own server (scripts/provision-server),
+# and checks what a user and an attacker would see: the login flow, that
+# every process of the server runs as the account with no capabilities,
+# NoNewPrivs and a seccomp filter, and that the token leaks nowhere.
+#
+#   sudo tests/integration/test-real-server.sh        (TAP on stdout)
+#
+# Environment:
+#   OVH_BUILD_DIR     meson build directory holding src/launcher/openvscode-launcher
+#                     (default ./build)
+#   OVH_VSCODE_ROOT   server payload (lib/vscode); default: scripts/provision-server
+#   CI=true           a skip for a reason CI can fix (not root) becomes a failure
+#
+# Needs root: it creates the throwaway account ovh-itest and the launcher
+# must start as root to switch identity. Exit 77 = skipped.
+set -euo pipefail
+
+SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=$(realpath -m "${OVH_BUILD_DIR:-build}")
+LAUNCHER=$BUILD/src/launcher/openvscode-launcher
+ACCOUNT=ovh-itest
+ACCOUNT_HOME=/var/tmp/ovh-itest-home
+STATE=$ACCOUNT_HOME/.openvscode-server
+ZERO_CAPS=0000000000000000
+
+skip() {
+    printf '1..0 # SKIP %s\n' "$1"
+    if [[ ${CI:-} == true ]]; then
+        printf '# CI=true: this environment should be able to run the test\n'
+        exit 1
+    fi
+    exit 77
+}
+bail() {
+    printf 'Bail out! %s\n' "$1"
+    exit 1
+}
+
+[[ $(id -u) == 0 ]] || skip "needs root (creates an account; the launcher switches identity)"
+[[ -x $LAUNCHER ]] || bail "no launcher at $LAUNCHER: build it (meson setup build && ninja -C build) or set OVH_BUILD_DIR"
+for tool in systemd-socket-activate curl node ss useradd runuser; do
+    command -v "$tool" >/dev/null || bail "$tool not found"
+done
+ROOT=${OVH_VSCODE_ROOT:-$("$SRCDIR/scripts/provision-server")} || bail "scripts/provision-server failed"
+[[ -f $ROOT/out/server-main.js ]] || bail "no VS Code server at $ROOT"
+
+# ---------------------------------------------------------------- TAP
+test_count=0
+failures=0
+ok() {
+    test_count=$((test_count + 1))
+    printf 'ok %d - %s\n' "$test_count" "$1"
+}
+not_ok() {
+    test_count=$((test_count + 1))
+    failures=$((failures + 1))
+    printf 'not ok %d - %s\n' "$test_count" "$1"
+    shift
+    local line
+    for line in "$@"; do printf '#   %s\n' "$line"; done
+}
+# check DESCRIPTION COMMAND...: one TAP line from a command's status
+check() {
+    local description=$1
+    shift
+    if "$@"; then ok "$description"; else not_ok "$description"; fi
+}
+diag() { printf '# %s\n' "$*"; }
+
+# ---------------------------------------------------------------- setup
+# Everything secret lives in a root-only directory; what the account must
+# read (the preload) in a world-readable one.
+WORK=$(mktemp -d /tmp/ovh-itest.XXXXXX)
+chmod 0700 "$WORK"
+PUBLIC=$(mktemp -d /tmp/ovh-itest-public.XXXXXX)
+chmod 0755 "$PUBLIC"
+
+server_pid=
+client_pid=
+
+# The server's tree: the main process (the activated pid) and everything
+# below it, depth first.
+process_tree() {
+    local pid=$1 child
+    [[ -d /proc/$pid ]] || return 0
+    printf '%s\n' "$pid"
+    for child in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do
+        process_tree "$child"
+    done
+}
+
+stop_server() {
+    local pids=() pid
+    if [[ -n $client_pid ]]; then
+        kill "$client_pid" 2>/dev/null || true
+        wait "$client_pid" 2>/dev/null || true
+        client_pid=
+    fi
+    [[ -n $server_pid ]] || return 0
+    # SIGTERM to the main process orphans the extension host (systemd's
+    # KillMode=control-group handles that in the unit): collect the tree
+    # first and end each process of it by pid.
+    mapfile -t pids < <(process_tree "$server_pid")
+    ((${#pids[@]})) && kill "${pids[@]}" 2>/dev/null || true
+    for _ in $(seq 50); do
+        local alive=0
+        for pid in "${pids[@]}"; do [[ -d /proc/$pid ]] && alive=1; done
+        ((alive)) || break
+        sleep 0.1
+    done
+    ((${#pids[@]})) && kill -KILL "${pids[@]}" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=
+}
+
+cleanup() {
+    stop_server
+    rm -rf "$WORK" "$PUBLIC"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if ! id "$ACCOUNT" >/dev/null 2>&1; then
+    useradd --system --create-home --home-dir "$ACCOUNT_HOME" --shell /bin/bash "$ACCOUNT" ||
+        bail "cannot create the account $ACCOUNT"
+fi
+ACCOUNT_UID=$(id -u "$ACCOUNT")
+ACCOUNT_GID=$(id -g "$ACCOUNT")
+
+SD_LISTEN_JS=$SRCDIR/src/sd-listen.js
+if ! runuser -u "$ACCOUNT" -- test -r "$SD_LISTEN_JS"; then
+    # A checkout under a private home: hand the account a copy.
+    install -m 0644 "$SD_LISTEN_JS" "$PUBLIC/sd-listen.js"
+    SD_LISTEN_JS=$PUBLIC/sd-listen.js
+fi
+
+new_token() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+
+free_port() {
+    local port
+    while :; do
+        port=$((20000 + RANDOM % 20000))
+        [[ -z $(ss -Htln "sport = :$port") ]] && break
+    done
+    printf '%s\n' "$port"
+}
+
+# A client for VS Code's remote protocol (raw, skipWebSocketFrames=true)
+# that asks for an extension host, so the tree holds more than the main
+# process. The token comes from a file: on argv or in the environment it
+# would itself be the leak this test looks for.
+cat >"$WORK/exthost-client.js" <<'EOF'
+'use strict';
+// node exthost-client.js (HOST:PORT|/socket) TOKEN_FILE COMMIT
+const net = require('net'), crypto = require('crypto'), fs = require('fs');
+const [target, tokenFile, commit] = process.argv.slice(2);
+const token = fs.readFileSync(tokenFile, 'utf8').trim();
+const sock = target.startsWith('/') ? net.connect(target)
+  : net.connect(Number(target.split(':').pop()), target.slice(0, target.lastIndexOf(':')));
+// PersistentProtocol header: type u8 (2 = control), id u32, ack u32, length u32
+const control = (message) => {
+  const data = Buffer.from(JSON.stringify(message));
+  const header = Buffer.alloc(13);
+  header.writeUInt8(2, 0);
+  header.writeUInt32BE(data.length, 9);
+  return Buffer.concat([header, data]);
+};
+let buffer = Buffer.alloc(0), upgraded = false, step = 0;
+sock.on('connect', () => sock.write(
+  `GET /?reconnectionToken=${crypto.randomUUID()}&reconnection=false&skipWebSocketFrames=true HTTP/1.1\r\n` +
+  'Host: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+  `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`));
+sock.on('data', (chunk) => {
+  buffer = Buffer.concat([buffer, chunk]);
+  if (!upgraded) {
+    const end = buffer.indexOf('\r\n\r\n');
+    if (end < 0) return;
+    const status = buffer.subarray(0, buffer.indexOf('\r\n')).toString();
+    if (!/ 101 /.test(status)) { console.log(`upgrade refused: ${status}`); process.exit(2); }
+    upgraded = true;
+    buffer = buffer.subarray(end + 4);
+    sock.write(control({ type: 'auth', auth: token, data: crypto.randomBytes(8).toString('hex') }));
+  }
+  while (buffer.length >= 13) {
+    const length = buffer.readUInt32BE(9);
+    if (buffer.length < 13 + length) return;
+    const type = buffer.readUInt8(0), body = buffer.subarray(13, 13 + length).toString();
+    buffer = buffer.subarray(13 + length);
+    if (type !== 2) continue;
+    const message = JSON.parse(body);
+    if (message.type === 'error') { console.log(`refused: ${message.reason}`); process.exit(3); }
+    if (step === 0 && message.type === 'sign') {
+      step = 1;
+      sock.write(control({ type: 'connectionType', commit, signedData: message.data,
+                           desiredConnectionType: 2 /* extension host */, args: { language: 'en' } }));
+    } else if (step === 1) {
+      step = 2;
+      console.log('accepted');   // stay connected until killed
+    }
+  }
+});
+sock.on('error', (e) => { console.log(`socket error: ${e.message}`); process.exit(4); });
+sock.on('close', () => { console.log('closed'); process.exit(step === 2 ? 0 : 5); });
+EOF
+
+# request PATH [COOKIE_TOKEN]: prints the HTTP status; body and headers in
+# $WORK. curl reads its URL and cookie from stdin, never from argv.
+request() {
+    local path=$1 cookie=${2:-}
+    rm -f "$WORK/body" "$WORK/headers"
+    {
+        printf 'url = "%s%s"\n' "$base_url" "$path"
+        [[ -n $cookie ]] && printf 'cookie = "vscode-tkn=%s"\n' "$cookie"
+        [[ -n $unix_socket ]] && printf 'unix-socket = "%s"\n' "$unix_socket"
+        printf 'output = "%s"\n' "$WORK/body"
+        printf 'dump-header = "%s"\n' "$WORK/headers"
+        printf 'write-out = "%%{http_code}"\n'
+        printf 'max-time = 60\nsilent\n'
+    } | curl -K - || true
+}
+
+# start_server NAME LISTEN CONFIG: socket-activated launcher; output in
+# $WORK/NAME.out/.err. Returns once the socket is listening (before the
+# first connection activates the launcher).
+start_server() {
+    local name=$1 listen=$2 config=$3
+    systemd-socket-activate -E OVH_SD_LISTEN_JS="$SD_LISTEN_JS" -l "$listen" \
+        "$LAUNCHER" -c "$config" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+    server_pid=$!
+    for _ in $(seq 100); do
+        if [[ $listen == /* ]]; then
+            [[ -S $listen ]] && return 0
+        else
+            [[ -n $(ss -Htln "sport = :${listen##*:}") ]] && return 0
+        fi
+        [[ -d /proc/$server_pid ]] || break
+        sleep 0.05
+    done
+    return 1
+}
+
+write_token_pattern() { printf '%s\n' "$1" >"$WORK/token.pattern"; }
+
+# Files that contain the token, from a list; the token is read from a file
+# so it does not land on grep's own argv.
+files_with_token() { grep -lF -f "$WORK/token.pattern" "$@" 2>/dev/null || true; }
+
+# A /proc/PID/status field, its tab-separated values joined by spaces.
+status_field() { awk -v k="$2:" '$1 == k { $1 = ""; sub(/^ /, ""); print }' /proc/"$1"/status 2>/dev/null; }
+
+# Every process of the server's tree: account identity, no capabilities in
+# any set, NoNewPrivs, seccomp filter; no LISTEN_* and no listening socket
+# below the main process.
+check_tree() {
+    local scenario=$1 pids pid bad
+    mapfile -t pids < <(process_tree "$server_pid")
+    local names=()
+    for pid in "${pids[@]}"; do
+        names+=("$pid:$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -m1 -o -- '--type=[A-Za-z]*' || printf 'server-main')")
+    done
+    diag "$scenario: server tree ${names[*]}"
+    if ((${#pids[@]} >= 2)); then
+        ok "$scenario: server tree has ${#pids[@]} processes (main + extension host)"
+    else
+        not_ok "$scenario: server tree has ${#pids[@]} processes (main + extension host)" "expected the extension host below $server_pid"
+    fi
+
+    bad=()
+    for pid in "${pids[@]}"; do
+        local uid gid
+        uid=$(status_field "$pid" Uid)
+        gid=$(status_field "$pid" Gid)
+        [[ $uid == "$ACCOUNT_UID $ACCOUNT_UID $ACCOUNT_UID $ACCOUNT_UID" &&
+           $gid == "$ACCOUNT_GID $ACCOUNT_GID $ACCOUNT_GID $ACCOUNT_GID" ]] ||
+            bad+=("pid $pid Uid: $uid Gid: $gid")
+    done
+    if ((${#bad[@]})); then not_ok "$scenario: every process runs as $ACCOUNT ($ACCOUNT_UID:$ACCOUNT_GID) real/effective/saved/fs" "${bad[@]}"
+    else ok "$scenario: every process runs as $ACCOUNT ($ACCOUNT_UID:$ACCOUNT_GID) real/effective/saved/fs"; fi
+
+    local set
+    for set in CapEff CapPrm CapInh CapBnd CapAmb; do
+        bad=()
+        for pid in "${pids[@]}"; do
+            local value
+            value=$(status_field "$pid" "$set")
+            [[ $value == "$ZERO_CAPS" ]] || bad+=("pid $pid $set: $value")
+        done
+        if ((${#bad[@]})); then not_ok "$scenario: $set is $ZERO_CAPS in every process" "${bad[@]}"
+        else ok "$scenario: $set is $ZERO_CAPS in every process"; fi
+    done
+
+    bad=()
+    for pid in "${pids[@]}"; do
+        [[ $(status_field "$pid" NoNewPrivs) == 1 ]] || bad+=("pid $pid NoNewPrivs: $(status_field "$pid" NoNewPrivs)")
+    done
+    if ((${#bad[@]})); then not_ok "$scenario: NoNewPrivs is 1 in every process" "${bad[@]}"
+    else ok "$scenario: NoNewPrivs is 1 in every process"; fi
+
+    bad=()
+    for pid in "${pids[@]}"; do
+        [[ $(status_field "$pid" Seccomp) == 2 ]] || bad+=("pid $pid Seccomp: $(status_field "$pid" Seccomp)")
+    done
+    if ((${#bad[@]})); then not_ok "$scenario: Seccomp is 2 (filter) in every process" "${bad[@]}"
+    else ok "$scenario: Seccomp is 2 (filter) in every process"; fi
+
+    # The main process keeps its exec-time environ in /proc (deleting from
+    # process.env does not rewrite it); what matters is what children get.
+    local listening
+    listening=$(readlink "/proc/$server_pid/fd/3" || true)
+    bad=()
+    for pid in "${pids[@]:1}"; do
+        tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -q '^LISTEN_' && bad+=("pid $pid has LISTEN_* in its environment")
+        for fd in /proc/"$pid"/fd/*; do
+            [[ $(readlink "$fd" 2>/dev/null) == "$listening" ]] && bad+=("pid $pid holds the listening socket as fd ${fd##*/}")
+        done
+    done
+    if [[ $listening != socket:* ]]; then
+        not_ok "$scenario: children have no LISTEN_* and do not hold the listening socket" "fd 3 of $server_pid is '$listening', not a socket"
+    elif ((${#bad[@]})); then
+        not_ok "$scenario: children have no LISTEN_* and do not hold the listening socket" "${bad[@]}"
+    else
+        ok "$scenario: children have no LISTEN_* and do not hold the listening socket"
+    fi
+}
+
+# check_no_leak SCENARIO: the token is in no argv and no environment on the
+# whole system, not in the captured output, and in no file of the state
+# directory but the token file the server was given, which only the
+# account (or root) can read.
+check_no_leak() {
+    local scenario=$1 found server_token_file
+    server_token_file=$(tr '\0' '\n' <"/proc/$server_pid/cmdline" 2>/dev/null |
+        sed -n '/^--connection-token-file$/{n;p;q}; s/^--connection-token-file=//p')
+    if [[ -n $server_token_file && -f $server_token_file ]]; then
+        local owner mode
+        read -r owner mode < <(stat -c '%u %a' "$server_token_file")
+        if [[ $owner =~ ^($ACCOUNT_UID|0)$ && $((8#$mode & 8#077)) == 0 ]]; then
+            ok "$scenario: the server's token file $server_token_file is private (uid $owner mode $mode)"
+        else
+            not_ok "$scenario: the server's token file $server_token_file is private" "uid $owner mode $mode"
+        fi
+    else
+        not_ok "$scenario: the server was given a token file" "--connection-token-file '$server_token_file'"
+    fi
+    found=$(files_with_token /proc/[0-9]*/cmdline /proc/[0-9]*/environ)
+    if [[ -n $found ]]; then
+        local who=() f
+        # Name the process and the variable, never print the token itself.
+        for f in $found; do
+            local pid=${f#/proc/}
+            pid=${pid%%/*}
+            if [[ $f == */environ ]]; then
+                who+=("$f ($(cat "/proc/$pid/comm" 2>/dev/null)): variables $(tr '\0' '\n' <"$f" 2>/dev/null |
+                    grep -F -f "$WORK/token.pattern" | cut -d= -f1 | tr '\n' ' ')")
+            else
+                who+=("$f ($(cat "/proc/$pid/comm" 2>/dev/null)): argument $(tr '\0' '\n' <"$f" 2>/dev/null |
+                    grep -nF -f "$WORK/token.pattern" | cut -d: -f1 | tr '\n' ' ')")
+            fi
+        done
+        not_ok "$scenario: token in no /proc/*/cmdline or /proc/*/environ" "${who[@]}"
+    else
+        ok "$scenario: token in no /proc/*/cmdline or /proc/*/environ"
+    fi
+
+    found=$(files_with_token "$WORK/$scenario.out" "$WORK/$scenario.err")
+    if [[ -n $found ]]; then
+        not_ok "$scenario: token not in the server's stdout/stderr" "$found"
+    elif ! grep -q 'Extension host agent listening on' "$WORK/$scenario.out"; then
+        # Otherwise an empty capture would pass.
+        not_ok "$scenario: token not in the server's stdout/stderr" "the capture lacks the server's start banner"
+    else
+        ok "$scenario: token not in the server's stdout/stderr"
+    fi
+
+    found=$(grep -rlF -f "$WORK/token.pattern" "$STATE" 2>/dev/null |
+        grep -vxF "$(realpath -m "${server_token_file:-/nonexistent}")" || true)
+    if [[ -n $found ]]; then not_ok "$scenario: token in no state file but the token file" $found
+    else ok "$scenario: token in no state file but the token file"; fi
+}
+
+# login_flow SCENARIO TOKEN WHAT: the browser's first visit and the refusals.
+login_flow() {
+    local scenario=$1 token=$2 what=$3 code started elapsed
+    started=$(date +%s%N)
+    code=$(request "/?tkn=$token")
+    elapsed=$((($(date +%s%N) - started) / 1000000))
+    # Compared in the shell: on grep's argv the token would be a leak.
+    local cookies
+    cookies=$(grep -i '^set-cookie:' "$WORK/headers" 2>/dev/null | tr -d '\r' || true)
+    if [[ $code == 302 && $cookies == *": vscode-tkn=$token;"* ]]; then
+        ok "$scenario: $what GET /?tkn=TOKEN -> 302 + cookie vscode-tkn (${elapsed} ms)"
+    else
+        not_ok "$scenario: $what GET /?tkn=TOKEN -> 302 + cookie vscode-tkn" "status $code" \
+            "$(sed 's/\r$//' "$WORK/headers" 2>/dev/null | grep -v -i '^set-cookie' | tr '\n' ' ')" \
+            "stderr: $(tail -3 "$WORK/$scenario.err" 2>/dev/null | tr '\n' ' ')"
+    fi
+
+    code=$(request / "$token")
+    if [[ $code == 200 ]] && grep -q 'workbench-web-configuration' "$WORK/body"; then
+        ok "$scenario: GET / with the cookie -> 200 workbench"
+    else
+        not_ok "$scenario: GET / with the cookie -> 200 workbench" "status $code"
+    fi
+
+    code=$(request /)
+    check "$scenario: GET / without a token -> 403 (got $code)" test "$code" = 403
+    code=$(request "/?tkn=$(new_token)")
+    check "$scenario: GET / with a wrong token -> 403 (got $code)" test "$code" = 403
+    code=$(request /version)
+    commit=$(cat "$WORK/body" 2>/dev/null || true)
+    if [[ $code == 200 && $commit =~ ^[0-9a-f]{40}$ ]]; then
+        ok "$scenario: GET /version -> 200 ($commit)"
+    else
+        not_ok "$scenario: GET /version -> 200" "status $code body '$commit'"
+    fi
+
+    # The launcher must not stay resident: the activated pid is now node.
+    local exe
+    exe=$(tr '\0' ' ' <"/proc/$server_pid/cmdline" 2>/dev/null || true)
+    if [[ $exe == *"--require $SD_LISTEN_JS "*"/out/server-main.js "* ]]; then
+        ok "$scenario: the activated pid $server_pid is the server itself (node --require sd-listen.js server-main.js)"
+    else
+        not_ok "$scenario: the activated pid $server_pid is the server itself" "cmdline: $exe"
+    fi
+}
+
+# open_extension_host SCENARIO TARGET TOKEN_FILE: a wrong token is refused
+# at the protocol level; the right one gets an extension host process.
+open_extension_host() {
+    local scenario=$1 target=$2 token_file=$3 answer
+    new_token >"$WORK/wrong-token"
+    answer=$(timeout 30 node "$WORK/exthost-client.js" "$target" "$WORK/wrong-token" "$commit" || true)
+    check "$scenario: remote protocol with a wrong token is refused ($answer)" \
+        test "$answer" = "refused: Unauthorized client refused: auth mismatch"
+
+    node "$WORK/exthost-client.js" "$target" "$token_file" "$commit" >"$WORK/client.out" 2>&1 &
+    client_pid=$!
+    local pid found=
+    for _ in $(seq 200); do
+        for pid in $(process_tree "$server_pid"); do
+            grep -qa -- '--type=extensionHost' "/proc/$pid/cmdline" 2>/dev/null && found=$pid
+        done
+        [[ -n $found ]] && break
+        sleep 0.05
+    done
+    if [[ -n $found ]] && grep -qx accepted "$WORK/client.out"; then
+        ok "$scenario: remote protocol with the token starts an extension host (pid $found)"
+    else
+        not_ok "$scenario: remote protocol with the token starts an extension host" \
+            "client: $(tr '\n' ' ' <"$WORK/client.out")"
+    fi
+    # Let it finish starting (it forks nothing else, but must be past exec).
+    sleep 1
+}
+
+# ------------------------------------------------ scenario 1: [Auth] TokenFile=
+token=$(new_token)
+printf '%s\n' "$token" >"$WORK/token"
+chmod 0600 "$WORK/token"
+write_token_pattern "$token"
+cat >"$WORK/tokenfile.conf" <<EOF
+[Server]
+Root=$ROOT
+Node=/usr/bin/node
+
+[Auth]
+TokenFile=$WORK/token
+
+[Account]
+User=$ACCOUNT
+EOF
+# The client reads the token as root from its own copy.
+cp "$WORK/token" "$WORK/client-token"
+
+check_output=$("$LAUNCHER" -c "$WORK/tokenfile.conf" --check 2>&1) && rc=0 || rc=$?
+if ((rc == 0)) && grep -qx "user=$ACCOUNT" <<<"$check_output" && ! grep -qF -f "$WORK/token.pattern" <<<"$check_output"; then
+    ok "--check resolves the plan (user=$ACCOUNT) and prints no token"
+else
+    not_ok "--check resolves the plan (user=$ACCOUNT) and prints no token" "exit $rc" \
+        "$(grep -vF -f "$WORK/token.pattern" <<<"$check_output" | head -20 | tr '\n' '|')"
+fi
+
+port=$(free_port)
+base_url=http://127.0.0.1:$port
+unix_socket=
+commit=
+if start_server tokenfile "127.0.0.1:$port" "$WORK/tokenfile.conf"; then
+    ok "tokenfile: systemd-socket-activate listens on 127.0.0.1:$port"
+    login_flow tokenfile "$token" "first connection (activates the launcher):"
+    open_extension_host tokenfile "127.0.0.1:$port" "$WORK/client-token"
+    check_tree tokenfile
+    check_no_leak tokenfile
+else
+    not_ok "tokenfile: systemd-socket-activate listens on 127.0.0.1:$port" "$(cat "$WORK/tokenfile.err")"
+fi
+stop_server
+
+# ---------------------------------- scenario 2: generated token, AF_UNIX socket
+rm -f "$STATE/token"
+cat >"$WORK/generated.conf" <<EOF
+[Server]
+Root=$ROOT
+Node=/usr/bin/node
+
+[Account]
+User=$ACCOUNT
+EOF
+unix_socket=$PUBLIC/ovh.sock
+base_url=http://localhost
+if start_server generated "$unix_socket" "$WORK/generated.conf"; then
+    ok "generated: systemd-socket-activate listens on $unix_socket"
+    # The token is generated on activation: the first request triggers it.
+    code=$(request /version)
+    check "generated: GET /version -> 200 (activates the launcher; got $code)" test "$code" = 200
+    if [[ -f $STATE/token ]]; then
+        read -r owner mode < <(stat -c '%u %a' "$STATE/token")
+        generated=$(cat "$STATE/token")
+        check "generated: $STATE/token is owned by $ACCOUNT with mode 600 (got uid $owner mode $mode)" \
+            test "$owner:$mode" = "$ACCOUNT_UID:600"
+        if [[ $generated =~ ^[0-9a-f]{64}$ ]]; then ok "generated: the token is 32 random bytes in hex"
+        else not_ok "generated: the token is 32 random bytes in hex" "length ${#generated}"; fi
+        write_token_pattern "$generated"
+        cp "$STATE/token" "$WORK/client-token"
+        login_flow generated "$generated" "login:"
+        open_extension_host generated "$unix_socket" "$WORK/client-token"
+        check_tree generated
+        check_no_leak generated
+
+        # Written once and reused: a restart keeps the token.
+        stop_server
+        rm -f "$unix_socket"
+        if start_server generated-again "$unix_socket" "$WORK/generated.conf"; then
+            code=$(request "/?tkn=$generated")
+            again=$(cat "$STATE/token" 2>/dev/null || true)
+            check "generated: after a restart the same token still logs in (got $code)" \
+                test "$code:$again" = "302:$generated"
+        else
+            not_ok "generated: restart listens on $unix_socket" "$(cat "$WORK/generated-again.err")"
+        fi
+    else
+        not_ok "generated: $STATE/token exists after activation" \
+            "stderr: $(tail -5 "$WORK/generated.err" | tr '\n' ' ')"
+    fi
+else
+    not_ok "generated: systemd-socket-activate listens on $unix_socket" "$(cat "$WORK/generated.err")"
+fi
+stop_server
+
+printf '1..%d\n' "$test_count"
+((failures == 0)) || exit 1
