@@ -72,6 +72,9 @@ function adoptSystemdSocket() {
       return `${host}:${address.port} (from systemd)`;
     };
 
+    // No close-on-exec to set here: node starts with every inherited fd
+    // above 2 already marked close-on-exec, so spawned children never get
+    // the socket (measured, docs/sd-listen.md).
     // Node takes the backlog for {fd} only from the positional argument.
     const options = { fd: SD_LISTEN_FDS_START };
     return callback

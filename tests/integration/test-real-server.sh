@@ -328,12 +328,12 @@ check_tree() {
     fi
 }
 
-# check_no_leak SCENARIO: the token is in no argv and no environment on the
-# whole system, not in the captured output, and in no file of the state
-# directory but the token file the server was given, which only the
-# account (or root) can read.
+# check_no_leak SCENARIO [STORED_TOKEN_FILE]: the token is in no argv and no
+# environment on the whole system, not in the captured output, and in no
+# file of the state directory but the token file the server was given
+# (which only the account or root can read) and the stored one.
 check_no_leak() {
-    local scenario=$1 found server_token_file
+    local scenario=$1 stored=${2:-/nonexistent} found server_token_file
     server_token_file=$(tr '\0' '\n' <"/proc/$server_pid/cmdline" 2>/dev/null |
         sed -n '/^--connection-token-file$/{n;p;q}; s/^--connection-token-file=//p')
     if [[ -n $server_token_file && -f $server_token_file ]]; then
@@ -378,7 +378,7 @@ check_no_leak() {
     fi
 
     found=$(grep -rlF -f "$WORK/token.pattern" "$STATE" 2>/dev/null |
-        grep -vxF "$(realpath -m "${server_token_file:-/nonexistent}")" || true)
+        grep -vxF -e "$(realpath -m "${server_token_file:-/nonexistent}")" -e "$stored" || true)
     if [[ -n $found ]]; then not_ok "$scenario: token in no state file but the token file" $found
     else ok "$scenario: token in no state file but the token file"; fi
 }
@@ -477,15 +477,19 @@ EOF
 # The client reads the token as root from its own copy.
 cp "$WORK/token" "$WORK/client-token"
 
-check_output=$("$LAUNCHER" -c "$WORK/tokenfile.conf" --check 2>&1) && rc=0 || rc=$?
-if ((rc == 0)) && grep -qx "user=$ACCOUNT" <<<"$check_output" && ! grep -qF -f "$WORK/token.pattern" <<<"$check_output"; then
-    ok "--check resolves the plan (user=$ACCOUNT) and prints no token"
+# --check from a shell: the plan, with no token in it. --listen stands in
+# for the socket systemd would pass.
+port=$(free_port)
+check_output=$("$LAUNCHER" -c "$WORK/tokenfile.conf" --check --listen="127.0.0.1:$port" 2>&1) && rc=0 || rc=$?
+if ((rc == 0)) && grep -qx "user=$ACCOUNT" <<<"$check_output" &&
+    grep -q '^argv=.* --connection-token-file ' <<<"$check_output" &&
+    ! grep -qF -f "$WORK/token.pattern" <<<"$check_output"; then
+    ok "--check prints the plan (user=$ACCOUNT, argv with --connection-token-file) and no token"
 else
-    not_ok "--check resolves the plan (user=$ACCOUNT) and prints no token" "exit $rc" \
+    not_ok "--check prints the plan (user=$ACCOUNT, argv with --connection-token-file) and no token" "exit $rc" \
         "$(grep -vF -f "$WORK/token.pattern" <<<"$check_output" | head -20 | tr '\n' '|')"
 fi
 
-port=$(free_port)
 base_url=http://127.0.0.1:$port
 unix_socket=
 commit=
@@ -529,7 +533,7 @@ if start_server generated "$unix_socket" "$WORK/generated.conf"; then
         login_flow generated "$generated" "login:"
         open_extension_host generated "$unix_socket" "$WORK/client-token"
         check_tree generated
-        check_no_leak generated
+        check_no_leak generated "$STATE/token"
 
         # Written once and reused: a restart keeps the token.
         stop_server
