@@ -118,8 +118,13 @@ stop_server() {
     server_pid=
 }
 
+# Token files the launcher materialised for the server (under /run): outside
+# systemd no RuntimeDirectory= removes them.
+server_token_files=()
+
 cleanup() {
     stop_server
+    ((${#server_token_files[@]})) && rm -f "${server_token_files[@]}"
     rm -rf "$WORK" "$PUBLIC"
 }
 trap cleanup EXIT
@@ -337,6 +342,7 @@ check_no_leak() {
     server_token_file=$(tr '\0' '\n' <"/proc/$server_pid/cmdline" 2>/dev/null |
         sed -n '/^--connection-token-file$/{n;p;q}; s/^--connection-token-file=//p')
     if [[ -n $server_token_file && -f $server_token_file ]]; then
+        server_token_files+=("$server_token_file")
         local owner mode
         read -r owner mode < <(stat -c '%u %a' "$server_token_file")
         if [[ $owner =~ ^($ACCOUNT_UID|0)$ && $((8#$mode & 8#077)) == 0 ]]; then
