@@ -89,6 +89,8 @@ process_tree() {
     local pid=$1 child
     [[ -d /proc/$pid ]] || return 0
     printf '%s\n' "$pid"
+    # children files hold space-separated pids
+    # shellcheck disable=SC2013
     for child in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do
         process_tree "$child"
     done
@@ -106,14 +108,14 @@ stop_server() {
     # KillMode=control-group handles that in the unit): collect the tree
     # first and end each process of it by pid.
     mapfile -t pids < <(process_tree "$server_pid")
-    ((${#pids[@]})) && kill "${pids[@]}" 2>/dev/null || true
+    if ((${#pids[@]})); then kill "${pids[@]}" 2>/dev/null || true; fi
     for _ in $(seq 50); do
         local alive=0
         for pid in "${pids[@]}"; do [[ -d /proc/$pid ]] && alive=1; done
         ((alive)) || break
         sleep 0.1
     done
-    ((${#pids[@]})) && kill -KILL "${pids[@]}" 2>/dev/null || true
+    if ((${#pids[@]})); then kill -KILL "${pids[@]}" 2>/dev/null || true; fi
     wait "$server_pid" 2>/dev/null || true
     server_pid=
 }
@@ -385,7 +387,7 @@ check_no_leak() {
 
     found=$(grep -rlF -f "$WORK/token.pattern" "$STATE" 2>/dev/null |
         grep -vxF -e "$(realpath -m "${server_token_file:-/nonexistent}")" -e "$stored" || true)
-    if [[ -n $found ]]; then not_ok "$scenario: token in no state file but the token file" $found
+    if [[ -n $found ]]; then not_ok "$scenario: token in no state file but the token file" "${found//$'\n'/ }"
     else ok "$scenario: token in no state file but the token file"; fi
 }
 
