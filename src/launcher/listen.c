@@ -73,6 +73,12 @@ int ovh_listen_from_systemd(OvhListen *out, GError **error) {
          * same process after execve (LISTEN_PID remains valid). */
         n = sd_listen_fds_with_names(0, &names);
         g_auto(GStrv) fdnames = names;
+        /* sd_listen_fds() calls LISTEN_FDS=0 malformed; say what it means. */
+        const char *count = getenv("LISTEN_FDS");
+        if (n < 0 && count && g_str_equal(count, "0"))
+                return ovh_fail(error, EX_USAGE, EINVAL,
+                                "systemd passed 0 sockets, the server answers on exactly one; give "
+                                "openvscode-server.socket a ListenStream=");
         if (n < 0)
                 return ovh_fail(error, EX_USAGE, -n,
                                 "LISTEN_FDS/LISTEN_PID are malformed (%s); start the launcher from "
