@@ -253,13 +253,19 @@ static int run(int argc, char *argv[], GError **error) {
                              "--listen=%s given, but systemd already passed a socket; drop --listen", arg_listen);
                 goto out;
         }
-        if (r == 0 && !arg_listen) {
+        if (r == 0 && !arg_listen && arg_check) {
+                /* An admin checking the configuration from a shell: the
+                 * real start gets the socket from openvscode-server.socket. */
+                listen_socket.fd = 3;
+                listen_socket.fdname = g_strdup("unknown");
+                listen_socket.description = g_strdup("(the socket systemd will pass)");
+        } else if (r == 0 && !arg_listen) {
                 r = ovh_fail(error, EX_USAGE, EINVAL,
                              "no socket: start through openvscode-server.socket (systemctl start "
                              "openvscode-server.socket) or pass --listen=HOST:PORT");
                 goto out;
         }
-        if (r == 0) {
+        if (r == 0 && arg_listen) {
                 struct sockaddr_storage ss;
                 socklen_t len;
                 r = ovh_listen_parse(arg_listen, &ss, &len, error);
