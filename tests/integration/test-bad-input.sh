@@ -80,37 +80,7 @@ good=$(conf good "$base[Auth]\nTokenFile=$W/token\n")
 # activated: runs the launcher at once with a passed socket on fd 3, as
 # systemd would after the first connection (systemd-socket-activate waits
 # for a connection, and cannot pass a datagram or a non-socket fd).
-activated() { python3 "$W/activate.py" "$@"; }
-cat >"$W/activate.py" <<'PY'
-# Starts argv with a listening socket on fd 3 and LISTEN_FDS/LISTEN_PID set,
-# like systemd would, without waiting for a connection. Usage:
-#   activate.py [--datagram] [--count N] [--not-socket] -- CMD...
-import os, socket, sys
-args = sys.argv[1:]
-kind, count, not_socket = socket.SOCK_STREAM, 1, False
-while args[0] != '--':
-    a = args.pop(0)
-    if a == '--datagram': kind = socket.SOCK_DGRAM
-    elif a == '--count': count = int(args.pop(0))
-    elif a == '--not-socket': not_socket = True
-args.pop(0)
-fds = []
-for i in range(count):
-    if not_socket:
-        fd = os.open('/etc/hostname', os.O_RDONLY)
-    else:
-        s = socket.socket(socket.AF_INET, kind)
-        s.bind(('127.0.0.1', 0))
-        if kind == socket.SOCK_STREAM: s.listen(16)
-        fd = os.dup(s.fileno()); s.close()
-    fds.append(fd)
-for i, fd in enumerate(fds):
-    if fd != 3 + i:
-        os.dup2(fd, 3 + i)
-    os.set_inheritable(3 + i, True)
-env = dict(os.environ, LISTEN_FDS=str(count), LISTEN_PID=str(os.getpid()))
-os.execve(args[0], args, env)
-PY
+activated() { python3 "$SRC/tests/integration/activate.py" "$@"; }
 
 echo "1..34"
 # Sanity: the good configuration passes --check (so the cases below fail
@@ -167,11 +137,11 @@ for opt in "--connection-token=x" "--host 0.0.0.0" "--port=1" "--socket-path=/tm
     check "ExtraArguments with $flag" 78 "ExtraArguments= may not contain $flag" -- activated -- "$LAUNCHER" -c "$c"
 done
 check "PUID without a passwd entry" 67 "PUID=3999999: no user has this uid" -- \
-    env PUID=3999999 python3 "$W/activate.py" -- "$LAUNCHER" -c "$good"
+    env PUID=3999999 python3 "$SRC/tests/integration/activate.py" -- "$LAUNCHER" -c "$good"
 check "FILE__ of an unknown variable" 78 "FILE__PATH: PATH is not a variable" -- \
-    env FILE__PATH=/etc/hostname python3 "$W/activate.py" -- "$LAUNCHER" -c "$good"
+    env FILE__PATH=/etc/hostname python3 "$SRC/tests/integration/activate.py" -- "$LAUNCHER" -c "$good"
 check "bad TZ" 78 "time zone \"Mars/Olympus\" is not in /usr/share/zoneinfo" -- \
-    env TZ=Mars/Olympus python3 "$W/activate.py" -- "$LAUNCHER" -c "$good"
+    env TZ=Mars/Olympus python3 "$SRC/tests/integration/activate.py" -- "$LAUNCHER" -c "$good"
 c=$(conf s1 "$base[Sandbox]\nDenySyscalls=mountt\n")
 check "unknown syscall name" 78 "DenySyscalls=: mountt is not a system call" -- activated -- "$LAUNCHER" -c "$c"
 check "not activated and no --listen" 64 "no socket: start through openvscode-server.socket" -- \

@@ -1,0 +1,107 @@
+#!/bin/bash
+# The first-start skeleton of the account's home and the token files:
+# created as the account with the right modes, existing files kept, the
+# workspace's contents never touched, broken ownership refused clearly.
+#
+#   OVH_BUILD_DIR=build tests/integration/test-home.sh     (root)
+set -euo pipefail
+
+SRC=${OVH_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BUILD=${OVH_BUILD_DIR:-$SRC/build}
+LAUNCHER=$BUILD/src/launcher/openvscode-launcher
+
+if [[ $(id -u) -ne 0 ]]; then
+    echo "1..0 # SKIP needs root (switches accounts)"
+    [[ ${CI:-} == true ]] && exit 1
+    exit 77
+fi
+
+ACCOUNT=ovh-home
+H=/var/tmp/ovh-home-home
+W=$(mktemp -d /tmp/ovh-home.XXXXXX)
+trap 'rm -rf "$W" /run/openvscode-server/$ACCOUNT' EXIT
+getent passwd "$ACCOUNT" >/dev/null ||
+    useradd --system --no-create-home --home-dir "$H" --shell /bin/bash "$ACCOUNT"
+rm -rf "$H" /run/openvscode-server/$ACCOUNT
+install -d -m 0750 -o "$ACCOUNT" -g "$ACCOUNT" "$H"
+
+mkdir -p "$W/payload/out"
+: >"$W/payload/out/server-main.js"
+echo '{"version": "0.0.1"}' >"$W/payload/package.json"
+chmod 0755 "$W"
+printf '[Server]\nRoot=%s/payload\nNode=/bin/true\n[Account]\nUser=%s\n' "$W" "$ACCOUNT" >"$W/launcher.conf"
+
+n=0
+failures=0
+is() { # description actual expected
+    n=$((n + 1))
+    if [[ $2 == "$3" ]]; then
+        echo "ok $n - $1"
+    else
+        failures=$((failures + 1))
+        echo "not ok $n - $1: got '$2', want '$3'"
+    fi
+}
+meta() { stat -c '%U:%G %a' "$1" 2>/dev/null || echo missing; }
+launch() { python3 "$SRC/tests/integration/activate.py" -- "$LAUNCHER" -c "$W/launcher.conf"; }
+
+# Things an admin or a restored backup left before the first start.
+install -d -m 0755 -o "$ACCOUNT" -g "$ACCOUNT" "$H/workspace" "$H/.ssh"
+install -m 0644 -o root -g root /dev/null "$H/workspace/root-owned.txt"
+install -d -m 0700 -o nobody -g nogroup "$H/workspace/other-dir"
+install -m 0644 -o "$ACCOUNT" -g "$ACCOUNT" /dev/null "$H/.ssh/id_ed25519"
+printf '# mine\n' >"$H/.profile"
+chown "$ACCOUNT:$ACCOUNT" "$H/.profile"
+
+rc=0
+launch >"$W/out" 2>&1 || rc=$?
+is "first start exits like /bin/true" "$rc" 0
+is ".bashrc comes from /etc/skel" "$(cmp -s /etc/skel/.bashrc "$H/.bashrc" && echo same)" same
+is ".bashrc owner and mode" "$(meta "$H/.bashrc")" "$ACCOUNT:$ACCOUNT 644"
+is "an existing .profile is kept" "$(cat "$H/.profile")" "# mine"
+is ".ssh is 0700" "$(meta "$H/.ssh")" "$ACCOUNT:$ACCOUNT 700"
+is "keys in .ssh become 0600" "$(meta "$H/.ssh/id_ed25519")" "$ACCOUNT:$ACCOUNT 600"
+is ".openvscode-server" "$(meta "$H/.openvscode-server")" "$ACCOUNT:$ACCOUNT 700"
+is ".openvscode-server/data" "$(meta "$H/.openvscode-server/data")" "$ACCOUNT:$ACCOUNT 700"
+is ".openvscode-server/extensions" "$(meta "$H/.openvscode-server/extensions")" "$ACCOUNT:$ACCOUNT 700"
+is "generated token file" "$(meta "$H/.openvscode-server/token")" "$ACCOUNT:$ACCOUNT 600"
+is "generated token is 64 hex digits" "$(grep -cE '^[0-9a-f]{64}$' "$H/.openvscode-server/token")" 1
+is "workspace keeps its owner and mode" "$(meta "$H/workspace")" "$ACCOUNT:$ACCOUNT 755"
+is "a root-owned file in workspace keeps its owner" "$(meta "$H/workspace/root-owned.txt")" "root:root 644"
+is "another user's directory in workspace is untouched" "$(meta "$H/workspace/other-dir")" "nobody:nogroup 700"
+rt=/run/openvscode-server/$ACCOUNT
+is "runtime directory is the account's only" "$(meta "$rt")" "$ACCOUNT:$ACCOUNT 700"
+is "runtime token file is read-only for the account" "$(meta "$rt/connection-token")" "$ACCOUNT:$ACCOUNT 400"
+is "runtime token equals the generated one" "$(cmp -s "$rt/connection-token" "$H/.openvscode-server/token" && echo same)" same
+is "no temporary files are left" "$(find "$H/.openvscode-server" "$rt" -name '.token.*' | wc -l)" 0
+is "the token is not in the launcher's output" "$(grep -cf "$H/.openvscode-server/token" "$W/out" || true)" 0
+
+# A second start reuses the token and changes nothing else.
+first=$(cat "$H/.openvscode-server/token")
+before=$(find "$H" -printf '%p %m %u %s\n' | sort)
+launch >/dev/null 2>&1
+is "second start keeps the token" "$(cat "$H/.openvscode-server/token")" "$first"
+is "second start changes nothing in the home" "$(find "$H" -printf '%p %m %u %s\n' | sort)" "$before"
+
+# Broken ownership (a restore as root, chown -R root): refused with the fix.
+chown root:root "$H/.openvscode-server/data"
+before=$(find "$H" -printf '%p %m %u %s\n' | sort)
+rc=0
+launch >"$W/out" 2>&1 || rc=$?
+is "broken ownership exits 77" "$rc" 77
+is "the error names the path and the fix" \
+    "$(grep -c "^<3>$H/.openvscode-server/data belongs to uid 0, not to $ACCOUNT .*run: chown $ACCOUNT:$ACCOUNT $H/.openvscode-server/data" "$W/out")" 1
+is "nothing changed" "$(find "$H" -printf '%p %m %u %s\n' | sort)" "$before"
+chown "$ACCOUNT:$ACCOUNT" "$H/.openvscode-server/data"
+
+# A missing home is refused with the tmpfiles fix, nothing is created.
+mv "$H" "$H.away"
+rc=0
+launch >"$W/out" 2>&1 || rc=$?
+is "missing home exits 73" "$rc" 73
+is "the error names systemd-tmpfiles" "$(grep -c 'systemd-tmpfiles --create openvscode-server.conf' "$W/out")" 1
+is "the home was not created" "$(test -e "$H" && echo exists || echo absent)" absent
+mv "$H.away" "$H"
+
+echo "1..$n"
+((failures == 0))
