@@ -355,8 +355,17 @@ static int run(int argc, char *argv[], GError **error) {
         }
         explicit_bzero(token, token ? strlen(token) : 0);
 
-        /* 7. Become the account for good. */
+        /* 7. Become the account for good. With AllowSudo=yes there is no
+         * no_new_privs, and the kernel only lets a process without it load a
+         * filter while it holds CAP_SYS_ADMIN: load it before the switch
+         * (the filter allows the identity calls that follow). */
         umask(config->umask);
+        if (filter && config->allow_sudo) {
+                r = ovh_sandbox_load(filter, error);
+                if (r < 0)
+                        goto out;
+                g_clear_pointer(&filter, seccomp_release);
+        }
         r = ovh_privileges_drop(account, config->allow_sudo, error);
         if (r < 0)
                 goto out;
