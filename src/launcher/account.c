@@ -30,8 +30,7 @@ static bool parse_numeric(const char *s, unsigned long *ret) {
         return errno == 0 && *end == '\0';
 }
 
-int ovh_account_resolve(const char *user, const char *group, const char *origin,
-                        OvhAccount **ret, GError **error) {
+int ovh_account_resolve(const char *user, const char *group, const char *origin, OvhAccount **ret, GError **error) {
         g_autoptr(OvhAccount) account = g_new0(OvhAccount, 1);
         struct passwd *pw;
         unsigned long id;
@@ -65,8 +64,7 @@ int ovh_account_resolve(const char *user, const char *group, const char *origin,
                 gr = parse_numeric(group, &id) ? getgrgid((gid_t) id) : getgrnam(group);
                 if (!gr)
                         return ovh_fail(error, EX_NOUSER, ENOENT,
-                                        "group %s does not exist; create it (groupadd) or fix [Account] Group=",
-                                        group);
+                                        "group %s does not exist; create it (groupadd) or fix [Account] Group=", group);
                 account->gid = gr->gr_gid;
         } else {
                 gr = getgrgid(account->gid);

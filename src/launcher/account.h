@@ -8,11 +8,11 @@
 typedef struct {
         char *name;
         uid_t uid;
-        gid_t gid;          /* primary group, or [Account] Group= */
+        gid_t gid; /* primary group, or [Account] Group= */
         char *group_name;
         char *home;
         char *shell;
-        gid_t *groups;      /* supplementary groups (initgroups semantics) */
+        gid_t *groups; /* supplementary groups (initgroups semantics) */
         int n_groups;
 } OvhAccount;
 
@@ -23,5 +23,4 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(OvhAccount, ovh_account_free)
  * `origin` says where the user came from, for the error. Fails with
  * EX_NOUSER for unknown users/groups and EX_CONFIG for root (the IDE is
  * never run as root) or an account without a usable home. */
-int ovh_account_resolve(const char *user, const char *group, const char *origin,
-                        OvhAccount **ret, GError **error);
+int ovh_account_resolve(const char *user, const char *group, const char *origin, OvhAccount **ret, GError **error);

@@ -13,8 +13,7 @@
 #define OVH_SECRET_FILE_MAX 65536
 
 static const char *const container_variables[] = {
-        "PUID", "PGID", "TZ", "UMASK", "CONNECTION_TOKEN", "CONNECTION_SECRET",
-        "SUDO_PASSWORD", "SUDO_PASSWORD_HASH",
+        "PUID", "PGID", "TZ", "UMASK", "CONNECTION_TOKEN", "CONNECTION_SECRET", "SUDO_PASSWORD", "SUDO_PASSWORD_HASH",
 };
 
 static bool is_container_variable(const char *name) {
@@ -35,8 +34,8 @@ static int read_file_variable(const char *name, const char *path, char **ret, GE
                 return ovh_fail(error, EX_CONFIG, EINVAL,
                                 "FILE__%s=%s: not an absolute path; give the full path of the file", name, path);
         if (!g_file_get_contents(path, &data, &length, &read_error))
-                return ovh_fail(error, EX_CONFIG, ENOENT, "FILE__%s=%s: cannot be read (%s); fix the path",
-                                name, path, read_error->message);
+                return ovh_fail(error, EX_CONFIG, ENOENT, "FILE__%s=%s: cannot be read (%s); fix the path", name, path,
+                                read_error->message);
         if (length > OVH_SECRET_FILE_MAX || memchr(data, '\0', length))
                 return ovh_fail(error, EX_CONFIG, EINVAL,
                                 "FILE__%s=%s: is not a one-line text file; put only the value in it", name, path);
@@ -54,14 +53,13 @@ static int parse_id(const char *name, const char *value, unsigned long *ret, GEr
         errno = 0;
         unsigned long id = strtoul(value, &end, 10);
         if (!g_ascii_isdigit(value[0]) || errno != 0 || *end != '\0' || id >= (unsigned long) G_MAXINT32)
-                return ovh_fail(error, EX_CONFIG, EINVAL, "%s=%s: not a numeric id; use a number such as 1000",
-                                name, value);
+                return ovh_fail(error, EX_CONFIG, EINVAL, "%s=%s: not a numeric id; use a number such as 1000", name,
+                                value);
         *ret = id;
         return 0;
 }
 
-int ovh_config_apply_environment(OvhConfig *config, const char *const *envp,
-                                 GPtrArray *warnings, GError **error) {
+int ovh_config_apply_environment(OvhConfig *config, const char *const *envp, GPtrArray *warnings, GError **error) {
         g_autoptr(GHashTable) vars = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
         g_autoptr(GHashTable) via = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
         int r;
@@ -136,8 +134,7 @@ int ovh_config_apply_environment(OvhConfig *config, const char *const *envp,
         if ((v = g_hash_table_lookup(vars, "UMASK")) && *v) {
                 if (ovh_parse_umask(v, &config->umask) < 0)
                         return ovh_fail(error, EX_CONFIG, EINVAL,
-                                        "UMASK=%s: not an octal umask; use three or four octal digits such as 022",
-                                        v);
+                                        "UMASK=%s: not an octal umask; use three or four octal digits such as 022", v);
                 config->umask_set = true;
                 ovh_config_set_origin(config, "Account", "UMask", g_hash_table_lookup(via, "UMASK"));
         }

@@ -11,5 +11,4 @@
  * They override launcher.conf (they are the more specific, per-host choice).
  * Warnings (e.g. SUDO_PASSWORD, handled by `openvscodectl sudo`) are
  * appended to `warnings` for the caller to log. */
-int ovh_config_apply_environment(OvhConfig *config, const char *const *envp,
-                                 GPtrArray *warnings, GError **error);
+int ovh_config_apply_environment(OvhConfig *config, const char *const *envp, GPtrArray *warnings, GError **error);

@@ -54,8 +54,8 @@ int ovh_home_check(const OvhAccount *account, GError **error) {
                                         "%s is not a directory; move it away so the server can create it", path);
                 if (st.st_uid != account->uid) {
                         g_autofree char *fix = ownership_fix(account, path);
-                        return ovh_fail(error, EX_NOPERM, EPERM, "%s belongs to uid %u, not to %s (uid %u); %s",
-                                        path, (unsigned) st.st_uid, account->name, (unsigned) account->uid, fix);
+                        return ovh_fail(error, EX_NOPERM, EPERM, "%s belongs to uid %u, not to %s (uid %u); %s", path,
+                                        (unsigned) st.st_uid, account->name, (unsigned) account->uid, fix);
                 }
         }
         return 0;
@@ -82,8 +82,9 @@ static int copy_skel(const char *home, const char *name, GError **error) {
 
         int fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0)
-                return errno == EEXIST ? 0 :
-                        ovh_fail(error, EX_CANTCREAT, errno, "cannot create %s: %s", dst, g_strerror(errno));
+                return errno == EEXIST
+                               ? 0
+                               : ovh_fail(error, EX_CANTCREAT, errno, "cannot create %s: %s", dst, g_strerror(errno));
         bool ok = write(fd, data, length) == (ssize_t) length;
         int e = errno;
         if (close(fd) < 0 && ok) {

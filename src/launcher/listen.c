@@ -117,8 +117,7 @@ int ovh_listen_from_systemd(OvhListen *out, GError **error) {
         return 1;
 }
 
-int ovh_listen_parse(const char *address, struct sockaddr_storage *ret, socklen_t *ret_len,
-                     GError **error) {
+int ovh_listen_parse(const char *address, struct sockaddr_storage *ret, socklen_t *ret_len, GError **error) {
         memset(ret, 0, sizeof(*ret));
 
         if (address[0] == '/') {
@@ -142,15 +141,14 @@ int ovh_listen_parse(const char *address, struct sockaddr_storage *ret, socklen_
         errno = 0;
         unsigned long port = strtoul(colon + 1, &end, 10);
         if (!g_ascii_isdigit(colon[1]) || errno != 0 || *end != '\0' || port == 0 || port > 65535)
-                return ovh_fail(error, EX_USAGE, EINVAL, "--listen=%s: port must be a number from 1 to 65535",
-                                address);
+                return ovh_fail(error, EX_USAGE, EINVAL, "--listen=%s: port must be a number from 1 to 65535", address);
 
         if (host[0] == '[' && g_str_has_suffix(host, "]")) {
                 struct sockaddr_in6 *in6 = (struct sockaddr_in6 *) ret;
                 g_autofree char *inner = g_strndup(host + 1, strlen(host) - 2);
                 if (inet_pton(AF_INET6, inner, &in6->sin6_addr) != 1)
-                        return ovh_fail(error, EX_USAGE, EINVAL, "--listen=%s: %s is not an IPv6 address",
-                                        address, inner);
+                        return ovh_fail(error, EX_USAGE, EINVAL, "--listen=%s: %s is not an IPv6 address", address,
+                                        inner);
                 in6->sin6_family = AF_INET6;
                 in6->sin6_port = htons((uint16_t) port);
                 *ret_len = sizeof(*in6);

@@ -11,9 +11,9 @@
 typedef struct {
         int fd;
         int family;
-        bool activated;     /* passed by systemd, not bound by us */
-        char *fdname;       /* LISTEN_FDNAMES entry */
-        char *description;  /* "127.0.0.1:3000", "[::]:3000", "/run/x.sock" */
+        bool activated; /* passed by systemd, not bound by us */
+        char *fdname; /* LISTEN_FDNAMES entry */
+        char *description; /* "127.0.0.1:3000", "[::]:3000", "/run/x.sock" */
 } OvhListen;
 
 void ovh_listen_clear(OvhListen *listen_socket);
@@ -25,8 +25,7 @@ void ovh_listen_clear(OvhListen *listen_socket);
 int ovh_listen_from_systemd(OvhListen *out, GError **error);
 
 /* Parses HOST:PORT, [V6]:PORT, :PORT or /path (pure). */
-int ovh_listen_parse(const char *address, struct sockaddr_storage *ret, socklen_t *ret_len,
-                     GError **error);
+int ovh_listen_parse(const char *address, struct sockaddr_storage *ret, socklen_t *ret_len, GError **error);
 
 /* Binds and listens on ADDRESS itself and moves the socket to fd 3. */
 int ovh_listen_bind(const char *address, OvhListen *out, GError **error);

@@ -75,8 +75,7 @@ static int parse_argv(int argc, char *argv[], bool *show_version, GError **error
                 switch (c) {
                 case 'c':
                         if (!g_path_is_absolute(optarg))
-                                return ovh_fail(error, EX_USAGE, EINVAL,
-                                                "--config=%s: give an absolute path", optarg);
+                                return ovh_fail(error, EX_USAGE, EINVAL, "--config=%s: give an absolute path", optarg);
                         arg_config = optarg;
                         arg_config_given = true;
                         break;
@@ -106,8 +105,7 @@ static int parse_argv(int argc, char *argv[], bool *show_version, GError **error
                         return ovh_fail(error, EX_USAGE, EINVAL, "option %s needs a value; see --help",
                                         argv[optind - 1]);
                 default:
-                        return ovh_fail(error, EX_USAGE, EINVAL, "unknown option %s; see --help",
-                                        argv[optind - 1]);
+                        return ovh_fail(error, EX_USAGE, EINVAL, "unknown option %s; see --help", argv[optind - 1]);
                 }
         }
         if (optind < argc)
@@ -133,8 +131,7 @@ static char *runtime_token_path(const OvhAccount *account) {
 }
 
 /* The token file the server reads: readable by the account only. */
-static int write_runtime_token(const char *path, const char *token, const OvhAccount *account,
-                               GError **error) {
+static int write_runtime_token(const char *path, const char *token, const OvhAccount *account, GError **error) {
         g_autofree char *dir = g_path_get_dirname(path);
         bool root = geteuid() == 0;
 
@@ -143,8 +140,8 @@ static int write_runtime_token(const char *path, const char *token, const OvhAcc
         if (root && !getenv("RUNTIME_DIRECTORY")) {
                 /* Our own per-account directory under /run (not systemd's). */
                 if (chown(dir, account->uid, account->gid) < 0 || chmod(dir, 0700) < 0)
-                        return ovh_fail(error, EX_CANTCREAT, errno, "cannot give %s to %s: %s", dir,
-                                        account->name, g_strerror(errno));
+                        return ovh_fail(error, EX_CANTCREAT, errno, "cannot give %s to %s: %s", dir, account->name,
+                                        g_strerror(errno));
         }
         return ovh_token_write_file(path, token, 0400, root ? account->uid : (uid_t) -1,
                                     root ? account->gid : (gid_t) -1, error);
@@ -171,11 +168,10 @@ static void print_plan(const OvhAccount *account, const OvhPayload *payload, con
                 g_string_append_printf(g, "%s%u", i ? "," : "", (unsigned) account->groups[i]);
         groups = g_string_free(g, FALSE);
 
-        printf("user=%s\nuid=%u\ngid=%u\ngroups=%s\nhome=%s\nnode=%s\nroot=%s\nserver_version=%s\n",
-               account->name, (unsigned) account->uid, (unsigned) account->gid, groups, account->home,
-               payload->node, payload->root, payload->version ? payload->version : "unknown");
-        printf("listen=%s%s\n", listen_socket->description,
-               listen_socket->activated ? " (socket-activated)" : "");
+        printf("user=%s\nuid=%u\ngid=%u\ngroups=%s\nhome=%s\nnode=%s\nroot=%s\nserver_version=%s\n", account->name,
+               (unsigned) account->uid, (unsigned) account->gid, groups, account->home, payload->node, payload->root,
+               payload->version ? payload->version : "unknown");
+        printf("listen=%s%s\n", listen_socket->description, listen_socket->activated ? " (socket-activated)" : "");
         printf("token_source=%s\ntoken_origin=%s\n", ovh_token_source_name(token_source->kind),
                token_source->origin ? token_source->origin : "");
         printf("seccomp=%s\n", seccomp ? "yes" : "no");
@@ -231,9 +227,9 @@ static int run(int argc, char *argv[], GError **error) {
 
         /* 2. Account, payload. */
         const char *user = arg_user ? arg_user : config->user ? config->user : OVH_DEFAULT_USER;
-        user_origin = g_strdup(arg_user ? "--user"
-                                                : config->user ? ovh_config_origin(config, "Account", "User")
-                                                               : "default account");
+        user_origin = g_strdup(arg_user       ? "--user"
+                               : config->user ? ovh_config_origin(config, "Account", "User")
+                                              : "default account");
         r = ovh_account_resolve(user, config->group, user_origin, &account, error);
         if (r < 0)
                 goto out;
@@ -278,8 +274,7 @@ static int run(int argc, char *argv[], GError **error) {
 
         /* 4. Token: source, value (a new one is only generated in memory). */
         const char *credentials = getenv("CREDENTIALS_DIRECTORY");
-        credential = credentials ?
-                g_build_filename(credentials, OVH_CREDENTIAL_NAME, NULL) : NULL;
+        credential = credentials ? g_build_filename(credentials, OVH_CREDENTIAL_NAME, NULL) : NULL;
         r = ovh_token_choose(config, credentials, credential && access(credential, F_OK) == 0, account->home,
                              &token_source, error);
         if (r < 0)
@@ -290,8 +285,7 @@ static int run(int argc, char *argv[], GError **error) {
         if (token_source.kind == OVH_TOKEN_SOURCE_NONE)
                 ovh_log_warning("%s: [Auth] Mode=none: the IDE is reachable without a token by anyone who can "
                                 "connect to %s",
-                                token_source.origin ? token_source.origin : "launcher.conf",
-                                listen_socket.description);
+                                token_source.origin ? token_source.origin : "launcher.conf", listen_socket.description);
         else
                 runtime_token = runtime_token_path(account);
 
@@ -377,9 +371,8 @@ static int run(int argc, char *argv[], GError **error) {
 
         server_env = ovh_server_environ(&plan, getpid());
         ovh_log_info("starting VS Code server %s as %s on %s (token: %s, seccomp: %s)",
-                     payload.version ? payload.version : "(unknown version)", account->name,
-                     listen_socket.description, ovh_token_source_name(token_source.kind),
-                     config->seccomp ? "on" : "off");
+                     payload.version ? payload.version : "(unknown version)", account->name, listen_socket.description,
+                     ovh_token_source_name(token_source.kind), config->seccomp ? "on" : "off");
 
         r = ovh_listen_prepare_exec(&listen_socket, error);
         if (r < 0)

@@ -94,18 +94,17 @@ int ovh_privileges_drop(const OvhAccount *account, bool keep_for_sudo, GError **
                         return ovh_fail(error, EX_OSERR, errno, "setgroups() for %s failed: %s", account->name,
                                         g_strerror(errno));
                 if (setresgid(account->gid, account->gid, account->gid) < 0)
-                        return ovh_fail(error, EX_OSERR, errno, "setresgid(%u) failed: %s",
-                                        (unsigned) account->gid, g_strerror(errno));
+                        return ovh_fail(error, EX_OSERR, errno, "setresgid(%u) failed: %s", (unsigned) account->gid,
+                                        g_strerror(errno));
                 if (setresuid(account->uid, account->uid, account->uid) < 0)
-                        return ovh_fail(error, EX_OSERR, errno, "setresuid(%u) failed: %s",
-                                        (unsigned) account->uid, g_strerror(errno));
+                        return ovh_fail(error, EX_OSERR, errno, "setresuid(%u) failed: %s", (unsigned) account->uid,
+                                        g_strerror(errno));
         }
 
-        if (getresuid(&ruid, &euid, &suid) < 0 || getresgid(&rgid, &egid, &sgid) < 0 ||
-            ruid != account->uid || euid != account->uid || suid != account->uid ||
-            rgid != account->gid || egid != account->gid || sgid != account->gid)
-                return ovh_fail(error, EX_OSERR, EPERM, "the identity switch to %s did not take effect",
-                                account->name);
+        if (getresuid(&ruid, &euid, &suid) < 0 || getresgid(&rgid, &egid, &sgid) < 0 || ruid != account->uid ||
+            euid != account->uid || suid != account->uid || rgid != account->gid || egid != account->gid ||
+            sgid != account->gid)
+                return ovh_fail(error, EX_OSERR, EPERM, "the identity switch to %s did not take effect", account->name);
         /* The switch must be irreversible. */
         if (setuid(0) == 0 || setresuid(0, 0, 0) == 0)
                 return ovh_fail(error, EX_OSERR, EPERM, "could regain uid 0 after switching to %s; aborting",

@@ -210,8 +210,8 @@ static bool denied(const OvhSandboxOptions *o, const char *name, const char *gro
 /* Adds a rule on every arch of the filter. Names unknown to this
  * libseccomp (newer than it) are skipped: the kernel cannot know them
  * either if its headers are older, and an unknown syscall is ENOSYS. */
-static int add_rule(scmp_filter_ctx f, uint32_t action, const char *name,
-                    unsigned n_cmp, const struct scmp_arg_cmp *cmp, GError **error) {
+static int add_rule(scmp_filter_ctx f, uint32_t action, const char *name, unsigned n_cmp,
+                    const struct scmp_arg_cmp *cmp, GError **error) {
         int nr = seccomp_syscall_resolve_name(name);
         if (nr == __NR_SCMP_ERROR)
                 return 0;
@@ -248,8 +248,8 @@ static int add_personality_rules(scmp_filter_ctx f, GError **error) {
         return 0;
 }
 
-int ovh_sandbox_build(const OvhSandboxOptions *o, const uint32_t *arches, size_t n_arches,
-                      scmp_filter_ctx *ret, GError **error) {
+int ovh_sandbox_build(const OvhSandboxOptions *o, const uint32_t *arches, size_t n_arches, scmp_filter_ctx *ret,
+                      GError **error) {
         g_auto(scmp_filter_ctx) f = NULL;
         int r;
 
@@ -318,8 +318,8 @@ int ovh_sandbox_build(const OvhSandboxOptions *o, const uint32_t *arches, size_t
 
         if (!o->allow_namespaces && denied(o, "clone", G_NS)) {
                 static const uint64_t ns_flags[] = {
-                        CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
-                        CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
+                        CLONE_NEWNS,   CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
+                        CLONE_NEWUSER, CLONE_NEWPID,    CLONE_NEWNET,
                 };
                 for (size_t i = 0; i < G_N_ELEMENTS(ns_flags); i++) {
                         struct scmp_arg_cmp c = SCMP_A0_64(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]);

@@ -8,16 +8,16 @@
 
 /* What [Sandbox] in launcher.conf says about the filter. */
 typedef struct {
-        bool allow_namespaces;  /* AllowNamespaces=: unshare/setns/clone(CLONE_NEW*) allowed */
-        char **allow_syscalls;  /* AllowSyscalls=: names or @groups taken off the deny list */
-        char **deny_syscalls;   /* DenySyscalls=: names or @groups added (EPERM) */
+        bool allow_namespaces; /* AllowNamespaces=: unshare/setns/clone(CLONE_NEW*) allowed */
+        char **allow_syscalls; /* AllowSyscalls=: names or @groups taken off the deny list */
+        char **deny_syscalls; /* DenySyscalls=: names or @groups added (EPERM) */
 } OvhSandboxOptions;
 
 /* One row of the policy: a syscall (or @group) we deny, why, and how. */
 typedef struct {
-        const char *name;   /* syscall name */
-        const char *group;  /* "@mount", ... (AllowSyscalls=/DenySyscalls= take it), or NULL */
-        const char *why;    /* rationale, for docs/seccomp-policy.md and the tests */
+        const char *name; /* syscall name */
+        const char *group; /* "@mount", ... (AllowSyscalls=/DenySyscalls= take it), or NULL */
+        const char *why; /* rationale, for docs/seccomp-policy.md and the tests */
 } OvhDenyRule;
 
 /* g_auto(scmp_filter_ctx) f = NULL; releases the filter on scope exit. */
@@ -32,9 +32,8 @@ size_t ovh_sandbox_arches(uint32_t arches[static 4]);
  * Default action ALLOW; every denied syscall answers EPERM, clone3 answers
  * ENOSYS so libc falls back to clone(), whose flags can be inspected.
  * Unknown names in AllowSyscalls=/DenySyscalls= fail with EX_CONFIG. */
-int ovh_sandbox_build(const OvhSandboxOptions *options,
-                      const uint32_t *arches, size_t n_arches,
-                      scmp_filter_ctx *ret, GError **error);
+int ovh_sandbox_build(const OvhSandboxOptions *options, const uint32_t *arches, size_t n_arches, scmp_filter_ctx *ret,
+                      GError **error);
 
 /* Loads a built filter into the calling thread (seccomp(2) with TSYNC). */
 int ovh_sandbox_load(scmp_filter_ctx filter, GError **error);

@@ -77,8 +77,14 @@ int ovh_server_check_extra_arguments(const OvhConfig *config, GError **error) {
          * the token file, and the server must answer on the socket systemd
          * handed over, never bind its own. */
         static const char *const owned[] = {
-                "--connection-token", "--connection-token-file", "--without-connection-token",
-                "--host", "--port", "--socket-path", "--server-data-dir", "--user-data-dir",
+                "--connection-token",
+                "--connection-token-file",
+                "--without-connection-token",
+                "--host",
+                "--port",
+                "--socket-path",
+                "--server-data-dir",
+                "--user-data-dir",
                 "--extensions-dir",
         };
         const char *where = ovh_config_origin(config, "Server", "ExtraArguments");

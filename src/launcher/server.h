@@ -13,7 +13,7 @@ typedef struct {
         char *root;
         char *node;
         char *server_main; /* ROOT/out/server-main.js */
-        char *version;     /* "version" of ROOT/package.json, or NULL */
+        char *version; /* "version" of ROOT/package.json, or NULL */
 } OvhPayload;
 
 void ovh_payload_clear(OvhPayload *payload);
@@ -31,7 +31,7 @@ typedef struct {
         const OvhAccount *account;
         const OvhPayload *payload;
         const char *sd_listen_js;
-        const char *token_file;   /* NULL with [Auth] Mode=none */
+        const char *token_file; /* NULL with [Auth] Mode=none */
         const OvhListen *listen_socket;
         const char *const *launcher_environ;
 } OvhServerPlan;

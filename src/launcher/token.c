@@ -19,18 +19,22 @@ void ovh_token_source_clear(OvhTokenSource *s) {
 
 const char *ovh_token_source_name(OvhTokenSourceKind kind) {
         switch (kind) {
-        case OVH_TOKEN_SOURCE_NONE: return "none";
-        case OVH_TOKEN_SOURCE_CREDENTIAL: return "credential";
-        case OVH_TOKEN_SOURCE_FILE: return "file";
-        case OVH_TOKEN_SOURCE_VALUE: return "value";
-        case OVH_TOKEN_SOURCE_GENERATED: return "generated";
+        case OVH_TOKEN_SOURCE_NONE:
+                return "none";
+        case OVH_TOKEN_SOURCE_CREDENTIAL:
+                return "credential";
+        case OVH_TOKEN_SOURCE_FILE:
+                return "file";
+        case OVH_TOKEN_SOURCE_VALUE:
+                return "value";
+        case OVH_TOKEN_SOURCE_GENERATED:
+                return "generated";
         }
         return "unknown";
 }
 
-int ovh_token_choose(const OvhConfig *config, const char *credentials_directory,
-                     bool credential_present, const char *state_dir,
-                     OvhTokenSource *ret, GError **error) {
+int ovh_token_choose(const OvhConfig *config, const char *credentials_directory, bool credential_present,
+                     const char *state_dir, OvhTokenSource *ret, GError **error) {
         if (config->auth_mode == OVH_AUTH_NONE) {
                 ret->kind = OVH_TOKEN_SOURCE_NONE;
                 ret->origin = g_strdup(ovh_config_origin(config, "Auth", "Mode"));
@@ -68,8 +72,7 @@ int ovh_token_choose(const OvhConfig *config, const char *credentials_directory,
 
 /* Reads a token file without following a symlink at the last component
  * and checks that nobody but the owner can read it. */
-static int read_token_file(const char *path, const char *origin, bool check_private,
-                           char **ret, GError **error) {
+static int read_token_file(const char *path, const char *origin, bool check_private, char **ret, GError **error) {
         char buf[OVH_TOKEN_MAX_LENGTH + 3];
         struct stat st;
         ssize_t n;
@@ -78,19 +81,19 @@ static int read_token_file(const char *path, const char *origin, bool check_priv
         if (fd < 0) {
                 int e = errno;
                 return ovh_fail(error, e == ENOENT ? EX_NOINPUT : EX_NOPERM, e,
-                                "%s: cannot open token file %s: %s; create it with a token, mode 0600",
-                                origin, path, g_strerror(e));
+                                "%s: cannot open token file %s: %s; create it with a token, mode 0600", origin, path,
+                                g_strerror(e));
         }
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
                 close(fd);
-                return ovh_fail(error, EX_DATAERR, EINVAL, "%s: %s is not a regular file; point it at a file",
-                                origin, path);
+                return ovh_fail(error, EX_DATAERR, EINVAL, "%s: %s is not a regular file; point it at a file", origin,
+                                path);
         }
         if (check_private && (st.st_mode & 0077)) {
                 close(fd);
                 return ovh_fail(error, EX_NOPERM, EPERM,
-                                "%s: token file %s is readable by other users (mode %04o); run chmod 0600 %s",
-                                origin, path, (unsigned) (st.st_mode & 07777), path);
+                                "%s: token file %s is readable by other users (mode %04o); run chmod 0600 %s", origin,
+                                path, (unsigned) (st.st_mode & 07777), path);
         }
         n = read(fd, buf, sizeof(buf));
         int e = errno;
@@ -103,8 +106,8 @@ static int read_token_file(const char *path, const char *origin, bool check_priv
         return r;
 }
 
-int ovh_token_obtain(const OvhConfig *config, const OvhTokenSource *source,
-                     char **ret_token, bool *ret_is_new, GError **error) {
+int ovh_token_obtain(const OvhConfig *config, const OvhTokenSource *source, char **ret_token, bool *ret_is_new,
+                     GError **error) {
         *ret_is_new = false;
         switch (source->kind) {
         case OVH_TOKEN_SOURCE_NONE:
@@ -120,9 +123,8 @@ int ovh_token_obtain(const OvhConfig *config, const OvhTokenSource *source,
                 return 0;
         case OVH_TOKEN_SOURCE_GENERATED:
                 if (access(source->path, F_OK) == 0)
-                        return read_token_file(source->path,
-                                               "generated token (delete the file to make a new one)", true,
-                                               ret_token, error);
+                        return read_token_file(source->path, "generated token (delete the file to make a new one)",
+                                               true, ret_token, error);
                 if (errno != ENOENT)
                         return ovh_fail(error, EX_NOPERM, errno, "%s: %s", source->path, g_strerror(errno));
                 *ret_is_new = true;
@@ -131,8 +133,7 @@ int ovh_token_obtain(const OvhConfig *config, const OvhTokenSource *source,
         g_assert_not_reached();
 }
 
-int ovh_token_write_file(const char *path, const char *token, mode_t mode,
-                         uid_t uid, gid_t gid, GError **error) {
+int ovh_token_write_file(const char *path, const char *token, mode_t mode, uid_t uid, gid_t gid, GError **error) {
         g_autofree char *dir = g_path_get_dirname(path);
         g_autofree char *tmp = g_strdup_printf("%s/.%s.XXXXXX", dir, OVH_TOKEN_NAME);
         size_t len = strlen(token);
@@ -146,8 +147,7 @@ int ovh_token_write_file(const char *path, const char *token, mode_t mode,
                                 "and belongs to the account",
                                 dir, g_strerror(e));
         }
-        if (fchmod(fd, mode) < 0 ||
-            (uid != (uid_t) -1 && fchown(fd, uid, gid) < 0))
+        if (fchmod(fd, mode) < 0 || (uid != (uid_t) -1 && fchown(fd, uid, gid) < 0))
                 goto fail;
         /* A full disk must not leave an empty or partial token behind. */
         if (write(fd, token, len) != (ssize_t) len || write(fd, "\n", 1) != 1)
@@ -169,6 +169,6 @@ fail:
                 close(fd);
         (void) unlink(tmp);
         return ovh_fail(error, e == ENOSPC || e == EDQUOT ? EX_CANTCREAT : EX_IOERR, e,
-                        "cannot write the token file %s: %s; free space or fix permissions and restart",
-                        path, g_strerror(e));
+                        "cannot write the token file %s: %s; free space or fix permissions and restart", path,
+                        g_strerror(e));
 }

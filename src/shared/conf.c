@@ -11,12 +11,12 @@
 #define OVH_CONFIG_MAX_LINE 4096
 
 typedef enum {
-        KEY_PATH,     /* absolute path */
-        KEY_STRING,   /* free text without control characters */
+        KEY_PATH, /* absolute path */
+        KEY_STRING, /* free text without control characters */
         KEY_BOOLEAN,
         KEY_UMASK,
         KEY_ARGUMENTS, /* shell-quoted argument list */
-        KEY_WORDS,     /* whitespace-separated list */
+        KEY_WORDS, /* whitespace-separated list */
         KEY_ENUM,
 } KeyType;
 
@@ -25,7 +25,7 @@ typedef struct {
         const char *key;
         KeyType type;
         const char *choices; /* KEY_ENUM: '|'-separated */
-        size_t offset;       /* into OvhConfig */
+        size_t offset; /* into OvhConfig */
 } KeySpec;
 
 #define FIELD(f) offsetof(OvhConfig, f)
@@ -192,17 +192,16 @@ static int check_raw(const char *origin, const char *data, gsize length, GError 
                                 return ovh_fail(error, EX_CONFIG, EINVAL,
                                                 "%s:%u: line is %zu bytes long, more than the %d allowed; "
                                                 "shorten it (values in launcher.conf are short paths and words)",
-                                                origin, line_of_offset(data, line_start),
-                                                (size_t) (i - line_start), OVH_CONFIG_MAX_LINE);
+                                                origin, line_of_offset(data, line_start), (size_t) (i - line_start),
+                                                OVH_CONFIG_MAX_LINE);
                         line_start = i + 1;
                 }
         }
 
         const char *bad_utf8 = NULL;
         if (!g_utf8_validate(data, (gssize) length, &bad_utf8))
-                return ovh_fail(error, EX_CONFIG, EINVAL,
-                                "%s:%u: is not valid UTF-8; save the file as UTF-8",
-                                origin, line_of_offset(data, (gsize) (bad_utf8 - data)));
+                return ovh_fail(error, EX_CONFIG, EINVAL, "%s:%u: is not valid UTF-8; save the file as UTF-8", origin,
+                                line_of_offset(data, (gsize) (bad_utf8 - data)));
         return 0;
 }
 
@@ -221,8 +220,7 @@ static char *known_keys_of(const char *group) {
         return g_string_free(s, FALSE);
 }
 
-static int apply_value(OvhConfig *config, const KeySpec *spec, const char *value,
-                       const char *where, GError **error) {
+static int apply_value(OvhConfig *config, const KeySpec *spec, const char *value, const char *where, GError **error) {
         void *field = (char *) config + spec->offset;
 
         if (ovh_has_control_chars(value))
@@ -235,8 +233,8 @@ static int apply_value(OvhConfig *config, const KeySpec *spec, const char *value
         case KEY_PATH:
                 if (!g_path_is_absolute(value))
                         return ovh_fail(error, EX_CONFIG, EINVAL,
-                                        "%s: [%s] %s=%s is not an absolute path; write it starting with '/'",
-                                        where, spec->group, spec->key, value);
+                                        "%s: [%s] %s=%s is not an absolute path; write it starting with '/'", where,
+                                        spec->group, spec->key, value);
                 g_free(*(char **) field);
                 *(char **) field = g_strdup(value);
                 return 0;
@@ -244,8 +242,8 @@ static int apply_value(OvhConfig *config, const KeySpec *spec, const char *value
         case KEY_STRING:
                 if (value[0] == '\0')
                         return ovh_fail(error, EX_CONFIG, EINVAL,
-                                        "%s: [%s] %s= is empty; set a value or remove the line",
-                                        where, spec->group, spec->key);
+                                        "%s: [%s] %s= is empty; set a value or remove the line", where, spec->group,
+                                        spec->key);
                 g_free(*(char **) field);
                 *(char **) field = g_strdup(value);
                 return 0;
@@ -253,8 +251,7 @@ static int apply_value(OvhConfig *config, const KeySpec *spec, const char *value
         case KEY_BOOLEAN: {
                 bool b;
                 if (ovh_parse_boolean(value, &b) < 0)
-                        return ovh_fail(error, EX_CONFIG, EINVAL,
-                                        "%s: [%s] %s=%s is not a boolean; use yes or no",
+                        return ovh_fail(error, EX_CONFIG, EINVAL, "%s: [%s] %s=%s is not a boolean; use yes or no",
                                         where, spec->group, spec->key, value);
                 *(bool *) field = b;
                 return 0;
@@ -278,8 +275,8 @@ static int apply_value(OvhConfig *config, const KeySpec *spec, const char *value
                 int argc = 0;
                 if (value[0] != '\0' && !g_shell_parse_argv(value, &argc, &argv, &parse_error))
                         return ovh_fail(error, EX_CONFIG, EINVAL,
-                                        "%s: [%s] %s= cannot be split into arguments (%s); fix the quoting",
-                                        where, spec->group, spec->key, parse_error->message);
+                                        "%s: [%s] %s= cannot be split into arguments (%s); fix the quoting", where,
+                                        spec->group, spec->key, parse_error->message);
                 g_strfreev(*(char ***) field);
                 *(char ***) field = argv ? g_steal_pointer(&argv) : g_new0(char *, 1);
                 return 0;
@@ -310,16 +307,14 @@ static int apply_value(OvhConfig *config, const KeySpec *spec, const char *value
                         }
                         return 0;
                 }
-                return ovh_fail(error, EX_CONFIG, EINVAL,
-                                "%s: [%s] %s=%s is not one of %s; pick one of those",
-                                where, spec->group, spec->key, value, spec->choices);
+                return ovh_fail(error, EX_CONFIG, EINVAL, "%s: [%s] %s=%s is not one of %s; pick one of those", where,
+                                spec->group, spec->key, value, spec->choices);
         }
         }
         g_assert_not_reached();
 }
 
-int ovh_config_load_data(OvhConfig *config, const char *origin,
-                         const char *data, gsize length, GError **error) {
+int ovh_config_load_data(OvhConfig *config, const char *origin, const char *data, gsize length, GError **error) {
         g_autoptr(GKeyFile) kf = g_key_file_new();
         g_autoptr(GError) parse_error = NULL;
         int r;
@@ -329,9 +324,8 @@ int ovh_config_load_data(OvhConfig *config, const char *origin,
                 return r;
 
         if (!g_key_file_load_from_data(kf, data, length, G_KEY_FILE_NONE, &parse_error))
-                return ovh_fail(error, EX_CONFIG, EINVAL,
-                                "%s: %s; write [Group] headers and Key=value lines",
-                                origin, parse_error->message);
+                return ovh_fail(error, EX_CONFIG, EINVAL, "%s: %s; write [Group] headers and Key=value lines", origin,
+                                parse_error->message);
 
         g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
         for (char **g = groups; *g; g++) {
@@ -347,22 +341,20 @@ int ovh_config_load_data(OvhConfig *config, const char *origin,
                 g_auto(GStrv) keys = g_key_file_get_keys(kf, *g, NULL, NULL);
                 for (char **k = keys; *k; k++) {
                         unsigned line = find_key_line(data, length, *g, *k);
-                        g_autofree char *where = line ? g_strdup_printf("%s:%u", origin, line)
-                                                      : g_strdup(origin);
+                        g_autofree char *where = line ? g_strdup_printf("%s:%u", origin, line) : g_strdup(origin);
                         const KeySpec *spec = find_spec(*g, *k);
                         if (!spec) {
                                 g_autofree char *known_keys = known_keys_of(*g);
                                 return ovh_fail(error, EX_CONFIG, EINVAL,
-                                                "%s: unknown key %s= in [%s]; the keys of [%s] are %s",
-                                                where, *k, *g, *g, known_keys);
+                                                "%s: unknown key %s= in [%s]; the keys of [%s] are %s", where, *k, *g,
+                                                *g, known_keys);
                         }
 
                         g_autoptr(GError) value_error = NULL;
                         g_autofree char *value = g_key_file_get_string(kf, *g, *k, &value_error);
                         if (!value)
-                                return ovh_fail(error, EX_CONFIG, EINVAL,
-                                                "%s: [%s] %s=: %s; fix the value",
-                                                where, *g, *k, value_error->message);
+                                return ovh_fail(error, EX_CONFIG, EINVAL, "%s: [%s] %s=: %s; fix the value", where, *g,
+                                                *k, value_error->message);
                         g_strstrip(value);
                         r = apply_value(config, spec, value, where, error);
                         if (r < 0)
@@ -384,8 +376,8 @@ static int load_file(OvhConfig *config, const char *path, bool must_exist, GErro
                 if (g_error_matches(read_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
                         return ovh_fail(error, EX_CONFIG, ENOENT,
                                         "%s: no such file; create it or pass another --config", path);
-                return ovh_fail(error, EX_CONFIG, EIO, "%s: cannot be read: %s; fix its permissions",
-                                path, read_error->message);
+                return ovh_fail(error, EX_CONFIG, EIO, "%s: cannot be read: %s; fix its permissions", path,
+                                read_error->message);
         }
         return ovh_config_load_data(config, path, data, length, error);
 }

@@ -26,7 +26,7 @@ typedef struct {
 
         /* [Auth] */
         OvhAuthMode auth_mode;
-        char *token;      /* a value: handled like a secret, never logged */
+        char *token; /* a value: handled like a secret, never logged */
         char *token_file;
 
         /* [Account] */
@@ -55,8 +55,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(OvhConfig, ovh_config_free)
 /* Applies one file's text (`origin` names it in errors). Pure: no I/O.
  * Unknown groups or keys, bad booleans/enums/octal, relative paths, control
  * characters, NUL bytes, overlong lines and invalid UTF-8 are EX_CONFIG. */
-int ovh_config_load_data(OvhConfig *config, const char *origin,
-                         const char *data, gsize length, GError **error);
+int ovh_config_load_data(OvhConfig *config, const char *origin, const char *data, gsize length, GError **error);
 
 /* Reads PATH (missing is fine when !must_exist) and then PATH.d/ *.conf in
  * lexical order; later files win key by key. */

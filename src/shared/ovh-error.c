@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 
-G_DEFINE_QUARK(openvscode-host-error-quark, ovh_error)
+G_DEFINE_QUARK(openvscode - host - error - quark, ovh_error)
 
 int ovh_fail(GError **error, int exit_code, int errno_value, const char *format, ...) {
         va_list ap;

@@ -18,5 +18,4 @@ enum {
 
 /* Sets *error (if error is non-NULL) and returns -errno_value, so callers can
  * write `return ovh_fail(error, EX_CONFIG, EINVAL, "...")`. */
-int ovh_fail(GError **error, int exit_code, int errno_value, const char *format, ...)
-        G_GNUC_PRINTF(4, 5);
+int ovh_fail(GError **error, int exit_code, int errno_value, const char *format, ...) G_GNUC_PRINTF(4, 5);

@@ -16,8 +16,7 @@ bool ovh_token_valid(const char *token) {
         return n > 0 && n <= OVH_TOKEN_MAX_LENGTH;
 }
 
-int ovh_token_from_contents(const char *data, gsize length, const char *origin,
-                            char **ret_token, GError **error) {
+int ovh_token_from_contents(const char *data, gsize length, const char *origin, char **ret_token, GError **error) {
         if (length > 0 && data[length - 1] == '\n')
                 length--;
         if (length > 0 && data[length - 1] == '\r')
@@ -28,8 +27,8 @@ int ovh_token_from_contents(const char *data, gsize length, const char *origin,
                                 origin);
         if (length > OVH_TOKEN_MAX_LENGTH)
                 return ovh_fail(error, EX_DATAERR, EINVAL,
-                                "%s: the token is longer than %d characters; use a shorter one",
-                                origin, OVH_TOKEN_MAX_LENGTH);
+                                "%s: the token is longer than %d characters; use a shorter one", origin,
+                                OVH_TOKEN_MAX_LENGTH);
         /* memchr first: a NUL inside would silently shorten the token. */
         if (memchr(data, '\0', length))
                 return ovh_fail(error, EX_DATAERR, EINVAL,

@@ -11,8 +11,7 @@ bool ovh_token_valid(const char *token);
 /* Turns the contents of a token file into the token: one trailing newline
  * ("\n" or "\r\n") is stripped, the rest must be a valid token. `origin`
  * names the file in the error. The error never quotes the token. */
-int ovh_token_from_contents(const char *data, gsize length, const char *origin,
-                            char **ret_token, GError **error);
+int ovh_token_from_contents(const char *data, gsize length, const char *origin, char **ret_token, GError **error);
 
 /* 32 random bytes from getrandom(), hex encoded (64 characters). */
 int ovh_token_generate(char **ret_token, GError **error);

@@ -47,14 +47,14 @@ static void test_defaults(void) {
 }
 
 static void test_all_keys(void) {
-        g_autoptr(OvhConfig) c = load_ok(
-                "# comment\n"
-                "[Server]\nRoot=/opt/ovs\nNode=/usr/bin/node\nDefaultFolder=/srv/code\nBasePath=/u/alice\n"
-                "IdleShutdown=yes\nTelemetry=error\nExtraArguments=--log trace --locale 'de de'\n"
-                "[Auth]\nMode=token\nToken=abc-DEF_123\nTokenFile=/etc/tok\n"
-                "[Account]\nUser=alice\nGroup=dev\nUMask=0027\nTimeZone=Europe/Berlin\n"
-                "[Sandbox]\nSeccomp=no\nAllowNamespaces=true\nAllowSyscalls=@clock  bpf\nDenySyscalls=ptrace\n"
-                "AllowSudo=on\n");
+        g_autoptr(OvhConfig) c =
+                load_ok("# comment\n"
+                        "[Server]\nRoot=/opt/ovs\nNode=/usr/bin/node\nDefaultFolder=/srv/code\nBasePath=/u/alice\n"
+                        "IdleShutdown=yes\nTelemetry=error\nExtraArguments=--log trace --locale 'de de'\n"
+                        "[Auth]\nMode=token\nToken=abc-DEF_123\nTokenFile=/etc/tok\n"
+                        "[Account]\nUser=alice\nGroup=dev\nUMask=0027\nTimeZone=Europe/Berlin\n"
+                        "[Sandbox]\nSeccomp=no\nAllowNamespaces=true\nAllowSyscalls=@clock  bpf\nDenySyscalls=ptrace\n"
+                        "AllowSudo=on\n");
         g_assert_cmpstr(c->root, ==, "/opt/ovs");
         g_assert_cmpstr(c->node, ==, "/usr/bin/node");
         g_assert_cmpstr(c->default_folder, ==, "/srv/code");
@@ -129,7 +129,7 @@ static void test_dropins(void) {
         g_autoptr(OvhConfig) c = ovh_config_new();
         g_assert_cmpint(ovh_config_load(c, main_conf, true, &error), ==, 0);
         g_assert_no_error(error);
-        g_assert_cmpstr(c->root, ==, "/from-b");  /* lexical order: b after a */
+        g_assert_cmpstr(c->root, ==, "/from-b"); /* lexical order: b after a */
         g_assert_cmpstr(c->user, ==, "two");
         g_assert_cmpstr(c->telemetry, ==, "all"); /* key by key, not file by file */
         g_autofree char *origin = g_strdup_printf("%s:2", b);
@@ -167,8 +167,15 @@ static void test_environment(void) {
         g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(GError) error = NULL;
         const char *env[] = {
-                "PATH=/bin", "PUID=65534", "PGID=0", "TZ=Etc/UTC", "UMASK=022",
-                "CONNECTION_TOKEN=fromenv", "CONNECTION_SECRET=/run/secrets/tok", "SUDO_PASSWORD=x", NULL,
+                "PATH=/bin",
+                "PUID=65534",
+                "PGID=0",
+                "TZ=Etc/UTC",
+                "UMASK=022",
+                "CONNECTION_TOKEN=fromenv",
+                "CONNECTION_SECRET=/run/secrets/tok",
+                "SUDO_PASSWORD=x",
+                NULL,
         };
 
         g_assert_cmpint(apply_env(c, env, warnings, &error), ==, 0);

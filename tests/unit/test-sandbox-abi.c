@@ -60,8 +60,8 @@ static int64_t action(const Program *p, uint32_t arch, const char *name, const u
         return ret;
 }
 
-static void expect(const Program *p, uint32_t arch, const char *arch_name, const char *name,
-                   const uint64_t args[6], uint32_t want) {
+static void expect(const Program *p, uint32_t arch, const char *arch_name, const char *name, const uint64_t args[6],
+                   uint32_t want) {
         int64_t got = action(p, arch, name, args);
         if (got == -ENOENT)
                 return;
@@ -81,8 +81,11 @@ static void test_family(gconstpointer data) {
 
         for (size_t a = 0; a < 1 + f->n_compat; a++) {
                 uint32_t arch = all[a];
-                const char *an = arch == SCMP_ARCH_X86_64 ? "x86_64" : arch == SCMP_ARCH_X86 ? "i386" :
-                                 arch == SCMP_ARCH_X32    ? "x32" : arch == SCMP_ARCH_AARCH64 ? "aarch64" : "arm";
+                const char *an = arch == SCMP_ARCH_X86_64    ? "x86_64"
+                                 : arch == SCMP_ARCH_X86     ? "i386"
+                                 : arch == SCMP_ARCH_X32     ? "x32"
+                                 : arch == SCMP_ARCH_AARCH64 ? "aarch64"
+                                                             : "arm";
 
                 for (const OvhDenyRule *row = ovh_sandbox_deny_table(); row->name; row++) {
                         int64_t got = action(&p, arch, row->name, NULL);
@@ -94,8 +97,8 @@ static void test_family(gconstpointer data) {
                 expect(&p, arch, an, "clone3", NULL, RET_ENOSYS);
 
                 static const uint64_t ns_flags[] = {
-                        CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
-                        CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
+                        CLONE_NEWNS,   CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
+                        CLONE_NEWUSER, CLONE_NEWPID,    CLONE_NEWNET,
                 };
                 for (size_t i = 0; i < G_N_ELEMENTS(ns_flags); i++) {
                         uint64_t args[6] = { ns_flags[i] | CLONE_VM | 17 };
@@ -103,8 +106,7 @@ static void test_family(gconstpointer data) {
                 }
                 /* What fork(), pthread_create() and posix_spawn() pass. */
                 uint64_t thread[6] = { CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
-                                       CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |
-                                       CLONE_CHILD_CLEARTID };
+                                       CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID };
                 uint64_t fork_flags[6] = { CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | 17 };
                 expect(&p, arch, an, "clone", thread, SECCOMP_RET_ALLOW);
                 expect(&p, arch, an, "clone", fork_flags, SECCOMP_RET_ALLOW);
@@ -129,8 +131,9 @@ static void test_family(gconstpointer data) {
                 expect(&p, arch, an, "socket", unix_, SECCOMP_RET_ALLOW);
 
                 static const uint64_t allowed_personality[] = { 0, 8, 0x20000, 0x20008, 0xffffffff };
-                static const uint64_t denied_personality[] = { 0x0040000 /* ADDR_NO_RANDOMIZE */, 1, 9, 0x20001,
-                                                               0xfffffffe, 0x7fffffff, 0x80000000, 0x400000 };
+                static const uint64_t denied_personality[] = {
+                        0x0040000 /* ADDR_NO_RANDOMIZE */, 1, 9, 0x20001, 0xfffffffe, 0x7fffffff, 0x80000000, 0x400000
+                };
                 for (size_t i = 0; i < G_N_ELEMENTS(allowed_personality); i++) {
                         uint64_t args[6] = { allowed_personality[i] };
                         expect(&p, arch, an, "personality", args, SECCOMP_RET_ALLOW);
@@ -140,8 +143,10 @@ static void test_family(gconstpointer data) {
                         expect(&p, arch, an, "personality", args, RET_EPERM);
                 }
 
-                static const char *const keep[] = { "ptrace", "process_vm_readv", "process_vm_writev", "seccomp",
-                                                    "getpid", "read", "write", "execve", "prctl", "wait4" };
+                static const char *const keep[] = { "ptrace",  "process_vm_readv", "process_vm_writev",
+                                                    "seccomp", "getpid",           "read",
+                                                    "write",   "execve",           "prctl",
+                                                    "wait4" };
                 for (size_t i = 0; i < G_N_ELEMENTS(keep); i++)
                         expect(&p, arch, an, keep[i], NULL, SECCOMP_RET_ALLOW);
         }

@@ -18,11 +18,8 @@ typedef struct {
 } ArchCase;
 
 static const ArchCase arch_cases[] = {
-        { SCMP_ARCH_X86_64, "x86_64" },
-        { SCMP_ARCH_X86, "x86" },
-        { SCMP_ARCH_X32, "x32" },
-        { SCMP_ARCH_AARCH64, "aarch64" },
-        { SCMP_ARCH_ARM, "arm" },
+        { SCMP_ARCH_X86_64, "x86_64" },   { SCMP_ARCH_X86, "x86" }, { SCMP_ARCH_X32, "x32" },
+        { SCMP_ARCH_AARCH64, "aarch64" }, { SCMP_ARCH_ARM, "arm" },
 };
 
 static char *export_pfc(scmp_filter_ctx f) {
@@ -150,7 +147,7 @@ static void check_arch(const OvhSandboxOptions *o, const ArchCase *ac, bool name
 
         /* Kept usable on purpose: debuggers and the IDE's own sandboxing. */
         static const char *const allowed[] = { "ptrace", "process_vm_readv", "process_vm_writev", "seccomp",
-                                                "prctl", "name_to_handle_at" };
+                                               "prctl",  "name_to_handle_at" };
         for (size_t i = 0; i < G_N_ELEMENTS(allowed); i++) {
                 g_autofree char *b = syscall_block(section, allowed[i]);
                 g_assert_null(b);

@@ -18,16 +18,20 @@ typedef struct {
 static void fixture_init(Fixture *f, const char *const *environ_) {
         memset(f, 0, sizeof(*f));
         f->config = ovh_config_new();
-        f->account = (OvhAccount){ .name = "alice", .uid = 1000, .gid = 1000, .home = "/home/alice",
-                                   .shell = "/bin/bash" };
-        f->payload = (OvhPayload){ .root = "/usr/lib/openvscode-server", .node = "/usr/lib/openvscode-server/node",
+        f->account =
+                (OvhAccount){ .name = "alice", .uid = 1000, .gid = 1000, .home = "/home/alice", .shell = "/bin/bash" };
+        f->payload = (OvhPayload){ .root = "/usr/lib/openvscode-server",
+                                   .node = "/usr/lib/openvscode-server/node",
                                    .server_main = "/usr/lib/openvscode-server/out/server-main.js" };
         f->listen = (OvhListen){ .fd = 3, .fdname = "openvscode-server.socket" };
         f->plan = (OvhServerPlan){
-                .config = f->config, .account = &f->account, .payload = &f->payload,
+                .config = f->config,
+                .account = &f->account,
+                .payload = &f->payload,
                 .sd_listen_js = "/usr/libexec/openvscode-host/sd-listen.js",
                 .token_file = "/run/openvscode-server/connection-token",
-                .listen_socket = &f->listen, .launcher_environ = environ_,
+                .listen_socket = &f->listen,
+                .launcher_environ = environ_,
         };
 }
 
@@ -70,8 +74,9 @@ static void test_argv_options(void) {
 
 static void test_extra_arguments_refused(void) {
         static const char *const bad[] = {
-                "--connection-token=x", "--connection-token", "--connection-token-file=/x",
-                "--without-connection-token", "--host=0.0.0.0", "--port", "--socket-path=/x",
+                "--connection-token=x",       "--connection-token", "--connection-token-file=/x",
+                "--without-connection-token", "--host=0.0.0.0",     "--port",
+                "--socket-path=/x",
         };
         for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
                 g_autoptr(OvhConfig) c = ovh_config_new();
@@ -89,9 +94,9 @@ static void test_extra_arguments_refused(void) {
 
 static void test_environ(void) {
         const char *const launcher_env[] = {
-                "PATH=/sbin", "LANG=de_DE.UTF-8", "LC_TIME=C", "CONNECTION_TOKEN=secret",
-                "LISTEN_PID=1", "LISTEN_FDS=1", "HOME=/root", "CREDENTIALS_DIRECTORY=/run/c", "LC_BAD=a\nb",
-                "INVOCATION_ID=x", NULL,
+                "PATH=/sbin",   "LANG=de_DE.UTF-8", "LC_TIME=C",  "CONNECTION_TOKEN=secret",
+                "LISTEN_PID=1", "LISTEN_FDS=1",     "HOME=/root", "CREDENTIALS_DIRECTORY=/run/c",
+                "LC_BAD=a\nb",  "INVOCATION_ID=x",  NULL,
         };
         Fixture f;
         fixture_init(&f, launcher_env);
