@@ -6,12 +6,14 @@
 Each sample file holds "NAME ROUND NANOSECONDS" lines. For every row: runs,
 median, p90 (nearest rank), the ratio of its median to its section's
 baseline median, the difference of the two medians, and the median of the
-per-round differences (rounds are interleaved, so round r of one variant
-ran next to round r of the baseline: pairing cancels slow drift that the
-plain difference of medians would keep).
+per-round differences with its 95% bootstrap interval (rounds are
+interleaved, so round r of one variant ran next to round r of the
+baseline: pairing cancels slow drift that the plain difference of medians
+would keep, and the interval says whether a difference is resolved at all).
 """
 
 import math
+import random
 import statistics
 import sys
 
@@ -42,6 +44,15 @@ def load(path):
     return samples
 
 
+def paired_interval(diffs):
+    """95% bootstrap interval of the median of the per-round differences:
+    how far chance alone moves that figure with this many rounds. Seeded,
+    so the same samples always print the same table."""
+    rng = random.Random(1)
+    medians = sorted(statistics.median(rng.choices(diffs, k=len(diffs))) for _ in range(1000))
+    return medians[25], medians[974]
+
+
 def p90(values):
     ordered = sorted(values)
     return ordered[math.ceil(0.9 * len(ordered)) - 1]
@@ -52,7 +63,8 @@ def main():
     for path in sys.argv[1:]:
         samples.update(load(path))
 
-    header = f'{"":52} {"runs":>5} {"median ms":>10} {"p90 ms":>9} {"ratio":>6} {"added ms":>9} {"paired ms":>10}'
+    header = (f'{"":52} {"runs":>5} {"median ms":>10} {"p90 ms":>9} {"ratio":>6} {"added ms":>9} '
+              f'{"paired ms [95% CI]":>25}')
     print(header)
     print('-' * len(header))
     medians = {}
@@ -72,10 +84,11 @@ def main():
             medians[name] = median
             paired = [runs[r] - base_runs[r] for r in runs if r in base_runs]
             if is_base:
-                extra = f'{"1.00":>6} {"-":>9} {"-":>10}'
+                extra = f'{"1.00":>6} {"-":>9} {"-":>25}'
             else:
-                extra = (f'{median / base_median:>6.2f} {median - base_median:>+9.2f} '
-                         f'{statistics.median(paired):>+10.2f}')
+                low, high = paired_interval(paired)
+                interval = f'{statistics.median(paired):+.2f} [{low:+.2f}, {high:+.2f}]'
+                extra = f'{median / base_median:>6.2f} {median - base_median:>+9.2f} {interval:>25}'
             print(f'   {label:49} {len(runs):>5} {median:>10.2f} {p90(runs.values()):>9.2f} {extra}')
     print()
 
