@@ -163,6 +163,39 @@
 #ifndef SYS_pidfd_getfd
 #define SYS_pidfd_getfd NR_UNDEFINED
 #endif
+#ifndef SYS_open_tree
+#define SYS_open_tree NR_UNDEFINED
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount NR_UNDEFINED
+#endif
+#ifndef SYS_fsopen
+#define SYS_fsopen NR_UNDEFINED
+#endif
+#ifndef SYS_fsconfig
+#define SYS_fsconfig NR_UNDEFINED
+#endif
+#ifndef SYS_fsmount
+#define SYS_fsmount NR_UNDEFINED
+#endif
+#ifndef SYS_fspick
+#define SYS_fspick NR_UNDEFINED
+#endif
+#ifndef SYS_clone3
+#define SYS_clone3 NR_UNDEFINED
+#endif
+#ifndef SYS_io_uring_setup
+#define SYS_io_uring_setup NR_UNDEFINED
+#endif
+#ifndef SYS_io_uring_enter
+#define SYS_io_uring_enter NR_UNDEFINED
+#endif
+#ifndef SYS_io_uring_register
+#define SYS_io_uring_register NR_UNDEFINED
+#endif
+#ifndef SYS_kexec_load
+#define SYS_kexec_load NR_UNDEFINED
+#endif
 /* Since Linux 5.1 every architecture (but alpha) numbers new syscalls the
  * same from 424 on, so one number is right wherever the headers predate it.
  * open_tree_attr (6.15) is open_tree plus mount_setattr in one call: a
@@ -1364,10 +1397,14 @@ static int filter_eval(pid_t pid, bool builtin)
                         eval_case(filters, n, label, native, deny_cases[i].nr, deny_cases[i].args);
                 }
                 for (size_t i = 0; i < ELEMENTSOF(userns_cases); i++) {
+                        if (userns_cases[i].nr == NR_UNDEFINED)
+                                continue;
                         snprintf(label, sizeof label, "userns.%s", userns_cases[i].name);
                         eval_case(filters, n, label, native, userns_cases[i].nr, userns_cases[i].args);
                 }
                 for (size_t i = 0; i < ELEMENTSOF(allow_cases); i++) {
+                        if (allow_cases[i].nr == NR_UNDEFINED)
+                                continue;
                         snprintf(label, sizeof label, "allow.%s", allow_cases[i].name);
                         eval_case(filters, n, label, native, allow_cases[i].nr, allow_cases[i].args);
                 }
