@@ -185,6 +185,8 @@ static int run(int argc, char *argv[], GError **error) {
         g_autoptr(OvhAccount) account = NULL;
         g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
         g_auto(scmp_filter_ctx) filter = NULL;
+        g_autofree struct sock_filter *late_filter = NULL;
+        size_t n_late = 0;
         g_auto(GStrv) server_argv = NULL;
         g_auto(GStrv) server_env = NULL;
         g_autofree char *token = NULL;
@@ -311,6 +313,9 @@ static int run(int argc, char *argv[], GError **error) {
                 r = ovh_sandbox_build(&sandbox, arches, n, &filter, error);
                 if (r < 0)
                         goto out;
+                r = ovh_sandbox_build_late(&sandbox, arches, n, &late_filter, &n_late, error);
+                if (r < 0)
+                        goto out;
         }
 
         if (arg_check) {
@@ -355,7 +360,7 @@ static int run(int argc, char *argv[], GError **error) {
          * (the filter allows the identity calls that follow). */
         umask(config->umask);
         if (filter && config->allow_sudo) {
-                r = ovh_sandbox_load(filter, error);
+                r = ovh_sandbox_load(filter, late_filter, n_late, error);
                 if (r < 0)
                         goto out;
                 g_clear_pointer(&filter, seccomp_release);
@@ -381,7 +386,7 @@ static int run(int argc, char *argv[], GError **error) {
         /* 8. The filter is the very last step before execve(): everything
          * above may use syscalls it denies, nothing below does. */
         if (filter) {
-                r = ovh_sandbox_load(filter, error);
+                r = ovh_sandbox_load(filter, late_filter, n_late, error);
                 if (r < 0)
                         goto out;
         }

@@ -2,6 +2,10 @@
 #include "sandbox.h"
 
 #include <errno.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <linux/sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -144,6 +148,23 @@ static const OvhDenyRule deny_table[] = {
         { NULL, NULL, NULL },
 };
 
+/* Syscalls Docker's profile refuses that are newer than libseccomp 2.5.4
+ * (Debian 12): it cannot name them, so ovh_sandbox_build_late() denies them
+ * by number. */
+static const OvhLateRule late_table[] = {
+        { "lsm_get_self_attr", 459, NULL, "LSM attributes (Docker: CAP_SYS_ADMIN only)" },
+        { "lsm_set_self_attr", 460, NULL, "LSM attributes (Docker: CAP_SYS_ADMIN only)" },
+        { "lsm_list_modules", 461, NULL, "LSM attributes (Docker: CAP_SYS_ADMIN only)" },
+        { "open_tree_attr", 467, G_MOUNT, "open_tree + mount_setattr in one call (Linux 6.15)" },
+        { "file_getattr", 468, NULL, "newer than Docker's profile, which refuses what it does not list" },
+        { "file_setattr", 469, NULL, "newer than Docker's profile, which refuses what it does not list" },
+        { NULL, 0, NULL, NULL },
+};
+
+const OvhLateRule *ovh_sandbox_late_table(void) {
+        return late_table;
+}
+
 /* Rules that look at arguments; AllowSyscalls= can name them to drop them. */
 static const char *const conditional_rules[] = { "clone", "clone3", "personality", "socket", "ioctl" };
 
@@ -177,6 +198,9 @@ static bool is_group_name(const char *name) {
 static bool is_known_name(const char *name) {
         if (name[0] == '@')
                 return is_group_name(name);
+        for (const OvhLateRule *l = late_table; l->name; l++)
+                if (g_str_equal(l->name, name))
+                        return true;
         for (size_t i = 0; i < G_N_ELEMENTS(conditional_rules); i++)
                 if (g_str_equal(conditional_rules[i], name))
                         return true;
@@ -208,8 +232,8 @@ static bool denied(const OvhSandboxOptions *o, const char *name, const char *gro
 }
 
 /* Adds a rule on every arch of the filter. Names unknown to this
- * libseccomp (newer than it) are skipped: the kernel cannot know them
- * either if its headers are older, and an unknown syscall is ENOSYS. */
+ * libseccomp are skipped here: those we deny are in late_table and go into
+ * the late program; DenySyscalls= names are checked before. */
 static int add_rule(scmp_filter_ctx f, uint32_t action, const char *name, unsigned n_cmp,
                     const struct scmp_arg_cmp *cmp, GError **error) {
         int nr = seccomp_syscall_resolve_name(name);
@@ -363,12 +387,76 @@ int ovh_sandbox_build(const OvhSandboxOptions *o, const uint32_t *arches, size_t
         return 0;
 }
 
-int ovh_sandbox_load(scmp_filter_ctx filter, GError **error) {
+static uint32_t audit_arch_of(uint32_t arch) {
+        /* libseccomp's tokens are the AUDIT_ARCH_* values, except x32, which
+         * shares x86_64's and sets a bit in the syscall number instead. */
+        return arch == SCMP_ARCH_X32 ? SCMP_ARCH_X86_64 : arch;
+}
+
+int ovh_sandbox_build_late(const OvhSandboxOptions *o, const uint32_t *arches, size_t n_arches,
+                           struct sock_filter **ret_prog, size_t *ret_len, GError **error) {
+        g_autoptr(GArray) nrs = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+        g_autoptr(GArray) prog = g_array_new(FALSE, FALSE, sizeof(struct sock_filter));
+        g_autoptr(GArray) audit = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+
+        *ret_prog = NULL;
+        *ret_len = 0;
+        for (const OvhLateRule *l = late_table; l->name; l++) {
+                bool deny = denied(o, l->name, l->group) || list_has(o->deny_syscalls, l->name, l->group);
+                if (deny && seccomp_syscall_resolve_name(l->name) == __NR_SCMP_ERROR) {
+                        uint32_t nr = (uint32_t) l->nr;
+                        g_array_append_val(nrs, nr);
+                }
+        }
+        if (nrs->len == 0)
+                return 0;
+        for (size_t i = 0; i < n_arches; i++) {
+                uint32_t a = audit_arch_of(arches[i]);
+                bool seen = false;
+                for (guint j = 0; j < audit->len; j++)
+                        seen = seen || g_array_index(audit, uint32_t, j) == a;
+                if (!seen)
+                        g_array_append_val(audit, a);
+        }
+
+#define EMIT(code, k, jt, jf)                                                                                          \
+        do {                                                                                                           \
+                struct sock_filter ins_ = BPF_JUMP((code), (k), (jt), (jf));                                           \
+                g_array_append_val(prog, ins_);                                                                        \
+        } while (0)
+        /* [0] A = arch; one JEQ per known arch jumping to the number check;
+         * any other arch: ALLOW (the libseccomp filter already kills it). */
+        EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch), 0, 0);
+        for (guint j = 0; j < audit->len; j++)
+                EMIT(BPF_JMP | BPF_JEQ | BPF_K, g_array_index(audit, uint32_t, j), (uint8_t) (audit->len - j), 0);
+        EMIT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
+        /* A = nr without the x32 bit (0 on every other ABI). */
+        EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0);
+        EMIT(BPF_ALU | BPF_AND | BPF_K, ~0x40000000u, 0, 0);
+        for (guint i = 0; i < nrs->len; i++)
+                EMIT(BPF_JMP | BPF_JEQ | BPF_K, g_array_index(nrs, uint32_t, i), (uint8_t) (nrs->len - i), 0);
+        EMIT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
+        EMIT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA), 0, 0);
+#undef EMIT
+
+        *ret_len = prog->len;
+        *ret_prog = (struct sock_filter *) g_array_free(g_steal_pointer(&prog), FALSE);
+        (void) error;
+        return 0;
+}
+
+int ovh_sandbox_load(scmp_filter_ctx filter, const struct sock_filter *late, size_t n_late, GError **error) {
         int r = seccomp_load(filter);
         if (r < 0)
                 return ovh_fail(error, EX_OSERR, -r,
                                 "cannot load the seccomp filter: %s; the unit's SystemCallFilter= must allow "
                                 "seccomp(), or set [Sandbox] Seccomp=no",
                                 g_strerror(-r));
+        if (late) {
+                struct sock_fprog fprog = { .len = (unsigned short) n_late, .filter = (struct sock_filter *) late };
+                if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &fprog) != 0)
+                        return ovh_fail(error, EX_OSERR, errno, "cannot load the second seccomp filter: %s",
+                                        g_strerror(errno));
+        }
         return 0;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include <linux/filter.h>
 #include <seccomp.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,8 +36,27 @@ size_t ovh_sandbox_arches(uint32_t arches[static 4]);
 int ovh_sandbox_build(const OvhSandboxOptions *options, const uint32_t *arches, size_t n_arches, scmp_filter_ctx *ret,
                       GError **error);
 
-/* Loads a built filter into the calling thread (seccomp(2) with TSYNC). */
-int ovh_sandbox_load(scmp_filter_ctx filter, GError **error);
+/* Syscalls newer than the libseccomp the launcher was built with cannot be
+ * named in a libseccomp filter (it rejects unknown numbers). For those this
+ * builds a small second classic-BPF program over their numbers (unified
+ * across architectures since Linux 5.1, 424 and up; x32 adds its bit) that
+ * answers EPERM; the kernel stacks it on the first. *ret_prog is NULL when
+ * libseccomp knows every one of them. Free with g_free(). */
+int ovh_sandbox_build_late(const OvhSandboxOptions *options, const uint32_t *arches, size_t n_arches,
+                           struct sock_filter **ret_prog, size_t *ret_len, GError **error);
+
+/* Loads the filter and, if any, the late program into the calling process
+ * (all threads). */
+int ovh_sandbox_load(scmp_filter_ctx filter, const struct sock_filter *late, size_t n_late, GError **error);
+
+/* Rows the late program can hold: syscalls named here by number. */
+typedef struct {
+        const char *name;
+        int nr;
+        const char *group;
+        const char *why;
+} OvhLateRule;
+const OvhLateRule *ovh_sandbox_late_table(void);
 
 /* The plain deny table (rows without argument conditions), terminated by a
  * row whose name is NULL. Argument-conditional rules (clone flags,

@@ -171,11 +171,61 @@ static void test_family(gconstpointer data) {
         free(q.prog);
 }
 
+/* Syscalls newer than libseccomp: denied by the second, late program on
+ * every ABI of the family; everything else passes it. */
+static void test_late(gconstpointer data) {
+        const Family *f = data;
+        uint32_t all[3] = { f->native, f->compat[0], f->compat[1] };
+        OvhSandboxOptions o = {};
+        g_autoptr(GError) error = NULL;
+        g_autofree struct sock_filter *late = NULL;
+        size_t n_late = 0;
+        unsigned checked = 0;
+
+        g_assert_cmpint(ovh_sandbox_build_late(&o, all, 1 + f->n_compat, &late, &n_late, &error), ==, 0);
+        g_assert_no_error(error);
+        for (const OvhLateRule *l = ovh_sandbox_late_table(); l->name; l++) {
+                if (seccomp_syscall_resolve_name(l->name) != __NR_SCMP_ERROR)
+                        continue; /* a newer libseccomp names it in the main filter */
+                g_assert_nonnull(late);
+                for (size_t a = 0; a < 1 + f->n_compat; a++) {
+                        uint32_t audit, ret;
+                        int nr = all[a] == SCMP_ARCH_X32 ? (0x40000000 | l->nr) : l->nr;
+                        g_assert_cmpint(seccomp_expect_audit_arch(all[a], &audit), ==, 0);
+                        g_assert_cmpint(seccomp_expect_action_nr(late, n_late, audit, nr, NULL, &ret), ==, 0);
+                        g_assert_cmpuint(ret, ==, RET_EPERM);
+                        checked++;
+                }
+        }
+        if (!late)
+                return;
+        g_assert_cmpuint(checked, >, 0);
+        static const char *const keep[] = { "getpid", "read", "ioctl", "clone", "ptrace" };
+        for (size_t a = 0; a < 1 + f->n_compat; a++)
+                for (size_t i = 0; i < G_N_ELEMENTS(keep); i++)
+                        expect(&(Program){ late, n_late }, all[a], "late", keep[i], NULL, SECCOMP_RET_ALLOW);
+
+        /* AllowSyscalls= takes them off the list like any other. */
+        char *allow[] = { "open_tree_attr", "@mount", NULL };
+        OvhSandboxOptions o2 = { .allow_syscalls = allow };
+        g_autofree struct sock_filter *late2 = NULL;
+        size_t n2 = 0;
+        g_assert_cmpint(ovh_sandbox_build_late(&o2, all, 1 + f->n_compat, &late2, &n2, NULL), ==, 0);
+        if (late2) {
+                uint32_t audit, ret;
+                g_assert_cmpint(seccomp_expect_audit_arch(f->native, &audit), ==, 0);
+                g_assert_cmpint(seccomp_expect_action_nr(late2, n2, audit, 467, NULL, &ret), ==, 0);
+                g_assert_cmpuint(ret, ==, SECCOMP_RET_ALLOW);
+        }
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         for (size_t i = 0; i < G_N_ELEMENTS(families); i++) {
                 g_autofree char *path = g_strdup_printf("/sandbox-abi/%s", families[i].name);
+                g_autofree char *late_path = g_strdup_printf("/sandbox-abi/late/%s", families[i].name);
                 g_test_add_data_func(path, &families[i], test_family);
+                g_test_add_data_func(late_path, &families[i], test_late);
         }
         return g_test_run();
 }
