@@ -204,8 +204,8 @@
 #define SYS_open_tree_attr 467L
 #endif
 
-#define TIOCSTI_HIGH 0xdead000000005412UL  /* the kernel truncates cmd to 32 bits */
-#define HIGH_BITS 0xdead000000000000UL     /* ditto for int/unsigned int arguments */
+#define TIOCSTI_HIGH 0xdead000000005412UL /* the kernel truncates cmd to 32 bits */
+#define HIGH_BITS 0xdead000000000000UL /* ditto for int/unsigned int arguments */
 #define AF_ALG_NR 38UL
 #define AF_VSOCK_NR 40UL
 #define UFFD_USER_MODE_ONLY_FLAG 1UL
@@ -222,40 +222,46 @@ typedef struct {
 /* What the sandbox must refuse. The comment after each case is what the
  * unfiltered kernel answers an unprivileged caller, and why. */
 static const SyscallCase deny_cases[] = {
-        { "mount", SYS_mount, { BAD, BAD, BAD, 0, 0, 0 } },                   /* EFAULT: strings copied before the capability check */
-        { "umount2", SYS_umount2, { BAD, 0x100, 0, 0, 0, 0 } },               /* EINVAL: unknown flag checked first */
-        { "pivot_root", SYS_pivot_root, { BAD, BAD, 0, 0, 0, 0 } },           /* EPERM: capability first; see userns.pivot_root */
-        { "chroot", SYS_chroot, { BAD, 0, 0, 0, 0, 0 } },                     /* EFAULT: path lookup first */
-        { "swapon", SYS_swapon, { BAD, 0xffffffffUL, 0, 0, 0, 0 } },          /* EINVAL: flags checked first */
-        { "swapoff", SYS_swapoff, { BAD, 0, 0, 0, 0, 0 } },                   /* EPERM: capable() first; proven by --filter-eval */
-        { "reboot", SYS_reboot, { 0, 0, 0, 0, 0, 0 } },                       /* EPERM: capability first; see userns.reboot */
-        { "init_module", SYS_init_module, { BAD, 0, BAD, 0, 0, 0 } },         /* ENOSYS without CONFIG_MODULES, else EPERM */
+        { "mount", SYS_mount, { BAD, BAD, BAD, 0, 0, 0 } }, /* EFAULT: strings copied before the capability check */
+        { "umount2", SYS_umount2, { BAD, 0x100, 0, 0, 0, 0 } }, /* EINVAL: unknown flag checked first */
+        { "pivot_root", SYS_pivot_root, { BAD, BAD, 0, 0, 0, 0 } }, /* EPERM: capability first; see userns.pivot_root */
+        { "chroot", SYS_chroot, { BAD, 0, 0, 0, 0, 0 } }, /* EFAULT: path lookup first */
+        { "swapon", SYS_swapon, { BAD, 0xffffffffUL, 0, 0, 0, 0 } }, /* EINVAL: flags checked first */
+        { "swapoff", SYS_swapoff, { BAD, 0, 0, 0, 0, 0 } }, /* EPERM: capable() first; proven by --filter-eval */
+        { "reboot", SYS_reboot, { 0, 0, 0, 0, 0, 0 } }, /* EPERM: capability first; see userns.reboot */
+        { "init_module", SYS_init_module, { BAD, 0, BAD, 0, 0, 0 } }, /* ENOSYS without CONFIG_MODULES, else EPERM */
         { "finit_module", SYS_finit_module, { -1UL, BAD, 0, 0, 0, 0 } },
         { "delete_module", SYS_delete_module, { BAD, 0, 0, 0, 0, 0 } },
-        { "kexec_load", SYS_kexec_load, { 0, 0, 0, 0, 0, 0 } },               /* ENOSYS without CONFIG_KEXEC, else EPERM */
+        { "kexec_load", SYS_kexec_load, { 0, 0, 0, 0, 0, 0 } }, /* ENOSYS without CONFIG_KEXEC, else EPERM */
         { "kexec_file_load", SYS_kexec_file_load, { -1UL, -1UL, 0, BAD, 0, 0 } },
-        { "iopl", SYS_iopl, { 4, 0, 0, 0, 0, 0 } },                           /* EINVAL (level > 3) or ENOSYS */
-        { "ioperm", SYS_ioperm, { 65535, 16, 1, 0, 0, 0 } },                  /* EINVAL (range) or ENOSYS */
-        { "settimeofday", SYS_settimeofday, { BAD, BAD, 0, 0, 0, 0 } },       /* EFAULT: copied before the check */
+        { "iopl", SYS_iopl, { 4, 0, 0, 0, 0, 0 } }, /* EINVAL (level > 3) or ENOSYS */
+        { "ioperm", SYS_ioperm, { 65535, 16, 1, 0, 0, 0 } }, /* EINVAL (range) or ENOSYS */
+        { "settimeofday", SYS_settimeofday, { BAD, BAD, 0, 0, 0, 0 } }, /* EFAULT: copied before the check */
         { "clock_settime", SYS_clock_settime, { CLOCK_REALTIME, BAD, 0, 0, 0, 0 } }, /* EFAULT */
         { "clock_adjtime", SYS_clock_adjtime, { CLOCK_REALTIME, BAD, 0, 0, 0, 0 } }, /* EFAULT */
-        { "adjtimex", SYS_adjtimex, { BAD, 0, 0, 0, 0, 0 } },                 /* EFAULT */
-        { "modify_ldt", SYS_modify_ldt, { 1, BAD, 16, 0, 0, 0 } },            /* EFAULT: write_ldt copies first */
-        { "bpf", SYS_bpf, { 0, BAD, 64, 0, 0, 0 } },                          /* EFAULT: attr copied first */
+        { "adjtimex", SYS_adjtimex, { BAD, 0, 0, 0, 0, 0 } }, /* EFAULT */
+        { "modify_ldt", SYS_modify_ldt, { 1, BAD, 16, 0, 0, 0 } }, /* EFAULT: write_ldt copies first */
+        { "bpf", SYS_bpf, { 0, BAD, 64, 0, 0, 0 } }, /* EFAULT: attr copied first */
         { "perf_event_open", SYS_perf_event_open, { BAD, 0, -1UL, -1UL, 0, 0 } }, /* EFAULT */
-        { "userfaultfd", SYS_userfaultfd, { UFFD_USER_MODE_ONLY_FLAG | 2, 0, 0, 0, 0, 0 } }, /* EINVAL: user-mode-only is unprivileged, bit 1 invalid */
-        { "keyctl", SYS_keyctl, { 0xdead, 0, 0, 0, 0, 0 } },                  /* EOPNOTSUPP: unknown operation */
-        { "add_key", SYS_add_key, { BAD, BAD, 0, 0, 0, 0 } },                 /* EFAULT */
-        { "request_key", SYS_request_key, { BAD, BAD, 0, 0, 0, 0 } },         /* EFAULT */
-        { "io_uring_setup", SYS_io_uring_setup, { 1, BAD, 0, 0, 0, 0 } },     /* EFAULT */
-        { "io_uring_enter", SYS_io_uring_enter, { -1UL, 0, 0, 0, 0, 0 } },    /* EBADF */
-        { "io_uring_register", SYS_io_uring_register, { -1UL, 0, 0, 0, 0, 0 } }, /* EINVAL (opcode 0 without args) or EBADF */
-        { "acct", SYS_acct, { BAD, 0, 0, 0, 0, 0 } },                         /* EPERM: capable() first; proven by --filter-eval */
-        { "quotactl", SYS_quotactl, { 0xff, BAD, 0, 0, 0, 0 } },              /* EINVAL: quota type >= MAXQUOTAS */
-        { "lookup_dcookie", SYS_lookup_dcookie, { 0, BAD, 0, 0, 0, 0 } },     /* ENOSYS on current kernels */
-        { "open_by_handle_at", SYS_open_by_handle_at, { -1UL, BAD, 0, 0, 0, 0 } }, /* EFAULT or EBADF, as the kernel orders its checks */
-        { "setns", SYS_setns, { -1UL, 0, 0, 0, 0, 0 } },                      /* EBADF */
-        { "unshare", SYS_unshare, { CLONE_NEWUSER, 0, 0, 0, 0, 0 } },         /* ok: unprivileged user namespaces */
+        { "userfaultfd",
+          SYS_userfaultfd,
+          { UFFD_USER_MODE_ONLY_FLAG | 2, 0, 0, 0, 0, 0 } }, /* EINVAL: user-mode-only is unprivileged, bit 1 invalid */
+        { "keyctl", SYS_keyctl, { 0xdead, 0, 0, 0, 0, 0 } }, /* EOPNOTSUPP: unknown operation */
+        { "add_key", SYS_add_key, { BAD, BAD, 0, 0, 0, 0 } }, /* EFAULT */
+        { "request_key", SYS_request_key, { BAD, BAD, 0, 0, 0, 0 } }, /* EFAULT */
+        { "io_uring_setup", SYS_io_uring_setup, { 1, BAD, 0, 0, 0, 0 } }, /* EFAULT */
+        { "io_uring_enter", SYS_io_uring_enter, { -1UL, 0, 0, 0, 0, 0 } }, /* EBADF */
+        { "io_uring_register",
+          SYS_io_uring_register,
+          { -1UL, 0, 0, 0, 0, 0 } }, /* EINVAL (opcode 0 without args) or EBADF */
+        { "acct", SYS_acct, { BAD, 0, 0, 0, 0, 0 } }, /* EPERM: capable() first; proven by --filter-eval */
+        { "quotactl", SYS_quotactl, { 0xff, BAD, 0, 0, 0, 0 } }, /* EINVAL: quota type >= MAXQUOTAS */
+        { "lookup_dcookie", SYS_lookup_dcookie, { 0, BAD, 0, 0, 0, 0 } }, /* ENOSYS on current kernels */
+        { "open_by_handle_at",
+          SYS_open_by_handle_at,
+          { -1UL, BAD, 0, 0, 0, 0 } }, /* EFAULT or EBADF, as the kernel orders its checks */
+        { "setns", SYS_setns, { -1UL, 0, 0, 0, 0, 0 } }, /* EBADF */
+        { "unshare", SYS_unshare, { CLONE_NEWUSER, 0, 0, 0, 0, 0 } }, /* ok: unprivileged user namespaces */
         /* CLONE_VFORK is not a valid unshare flag: the kernel says EINVAL
          * before any capability check, the filter must answer first. */
         { "unshare_newns", SYS_unshare, { CLONE_NEWNS | CLONE_VFORK, 0, 0, 0, 0, 0 } },
@@ -278,44 +284,50 @@ static const SyscallCase deny_cases[] = {
         /* clone() uses only the low 32 bits of its flags: junk above must
          * not hide CLONE_NEWUSER from the filter. */
         { "clone_newuser_high", SYS_clone, { HIGH_BITS | CLONE_NEWUSER | CLONE_THREAD, 0, 0, 0, 0, 0 } },
-        { "clone3", SYS_clone3, { BAD, 88, 0, 0, 0, 0 } },                    /* EFAULT; the filter must say ENOSYS */
+        { "clone3", SYS_clone3, { BAD, 88, 0, 0, 0, 0 } }, /* EFAULT; the filter must say ENOSYS */
         { "personality_addr_no_randomize", SYS_personality, { ADDR_NO_RANDOMIZE, 0, 0, 0, 0, 0 } }, /* ok */
         { "personality_read_implies_exec", SYS_personality, { READ_IMPLIES_EXEC, 0, 0, 0, 0, 0 } }, /* ok */
         /* personality() takes an unsigned int: the high half is dropped */
         { "personality_high", SYS_personality, { HIGH_BITS | ADDR_NO_RANDOMIZE, 0, 0, 0, 0, 0 } }, /* ok */
         { "socket_vsock", SYS_socket, { AF_VSOCK_NR, SOCK_STREAM, 0, 0, 0, 0 } }, /* ok or EAFNOSUPPORT */
-        { "socket_vsock_high", SYS_socket, { HIGH_BITS | AF_VSOCK_NR, SOCK_STREAM, 0, 0, 0, 0 } }, /* family is an int */
+        { "socket_vsock_high",
+          SYS_socket,
+          { HIGH_BITS | AF_VSOCK_NR, SOCK_STREAM, 0, 0, 0, 0 } }, /* family is an int */
         { "socket_alg", SYS_socket, { AF_ALG_NR, SOCK_SEQPACKET, 0, 0, 0, 0 } },
         { "socket_alg_high", SYS_socket, { HIGH_BITS | AF_ALG_NR, SOCK_SEQPACKET, 0, 0, 0, 0 } },
         /* an invalid fd: the kernel says EBADF whatever the command */
         { "ioctl_tiocsti", SYS_ioctl, { -1UL, TIOCSTI, BAD, 0, 0, 0 } },
         { "ioctl_tioclinux", SYS_ioctl, { -1UL, TIOCLINUX, BAD, 0, 0, 0 } },
         { "ioctl_tiocsti_high", SYS_ioctl, { -1UL, TIOCSTI_HIGH, BAD, 0, 0, 0 } },
-        { "sethostname", SYS_sethostname, { BAD, 5, 0, 0, 0, 0 } },           /* EPERM: capability first; see userns.* */
+        { "sethostname", SYS_sethostname, { BAD, 5, 0, 0, 0, 0 } }, /* EPERM: capability first; see userns.* */
         { "setdomainname", SYS_setdomainname, { BAD, 5, 0, 0, 0, 0 } },
-        { "syslog", SYS_syslog, { 3, BAD, 16, 0, 0, 0 } },                    /* EPERM under dmesg_restrict; proven by --filter-eval */
-        { "vhangup", SYS_vhangup, { 0, 0, 0, 0, 0, 0 } },                     /* EPERM: capable() only */
-        { "fanotify_init", SYS_fanotify_init, { FAN_CLASS_NOTIF_REPORT_FID, O_RDONLY, 0, 0, 0, 0 } }, /* ok: unprivileged since 5.13 */
-        { "kcmp", SYS_kcmp, { 0x7fffffff, 0x7fffffff, 0, 0, 0, 0 } },         /* ESRCH */
-        { "pidfd_getfd", SYS_pidfd_getfd, { -1UL, 0, 0, 0, 0, 0 } },          /* EBADF */
-        { "process_madvise", SYS_process_madvise, { -1UL, 0, 0, 0, 0, 0 } },  /* EBADF */
-        { "get_mempolicy", SYS_get_mempolicy, { 0, 0, 0, 0, 0xff, 0 } },      /* EINVAL: flags */
-        { "set_mempolicy", SYS_set_mempolicy, { 0xff, 0, 0, 0, 0, 0 } },      /* EINVAL: mode */
-        { "mbind", SYS_mbind, { 0, 0, 0xff, 0, 0, 0 } },                      /* EINVAL: mode */
+        { "syslog", SYS_syslog, { 3, BAD, 16, 0, 0, 0 } }, /* EPERM under dmesg_restrict; proven by --filter-eval */
+        { "vhangup", SYS_vhangup, { 0, 0, 0, 0, 0, 0 } }, /* EPERM: capable() only */
+        { "fanotify_init",
+          SYS_fanotify_init,
+          { FAN_CLASS_NOTIF_REPORT_FID, O_RDONLY, 0, 0, 0, 0 } }, /* ok: unprivileged since 5.13 */
+        { "kcmp", SYS_kcmp, { 0x7fffffff, 0x7fffffff, 0, 0, 0, 0 } }, /* ESRCH */
+        { "pidfd_getfd", SYS_pidfd_getfd, { -1UL, 0, 0, 0, 0, 0 } }, /* EBADF */
+        { "process_madvise", SYS_process_madvise, { -1UL, 0, 0, 0, 0, 0 } }, /* EBADF */
+        { "get_mempolicy", SYS_get_mempolicy, { 0, 0, 0, 0, 0xff, 0 } }, /* EINVAL: flags */
+        { "set_mempolicy", SYS_set_mempolicy, { 0xff, 0, 0, 0, 0, 0 } }, /* EINVAL: mode */
+        { "mbind", SYS_mbind, { 0, 0, 0xff, 0, 0, 0 } }, /* EINVAL: mode */
         { "migrate_pages", SYS_migrate_pages, { 0x7fffffff, 0, 0, 0, 0, 0 } }, /* ESRCH */
-        { "move_pages", SYS_move_pages, { 0, 0, 0, 0, 0, 0xff } },            /* EINVAL: flags */
-        { "fsopen", SYS_fsopen, { BAD, 0, 0, 0, 0, 0 } },                     /* EPERM: capability first; see userns.fsopen */
-        { "fsmount", SYS_fsmount, { -1UL, 0, 0, 0, 0, 0 } },                  /* EPERM: ditto */
-        { "fsconfig", SYS_fsconfig, { -1UL, 0, 0, 0, 0, 0 } },                /* EINVAL: negative fd */
-        { "fspick", SYS_fspick, { -1UL, BAD, 0, 0, 0, 0 } },                  /* EPERM: capability first; see userns.fspick */
-        { "open_tree", SYS_open_tree, { (unsigned long)AT_FDCWD, BAD, 0, 0, 0, 0 } }, /* EFAULT */
-        { "move_mount", SYS_move_mount, { -1UL, BAD, -1UL, BAD, 0, 0 } },     /* EPERM: capability first; see userns.move_mount */
+        { "move_pages", SYS_move_pages, { 0, 0, 0, 0, 0, 0xff } }, /* EINVAL: flags */
+        { "fsopen", SYS_fsopen, { BAD, 0, 0, 0, 0, 0 } }, /* EPERM: capability first; see userns.fsopen */
+        { "fsmount", SYS_fsmount, { -1UL, 0, 0, 0, 0, 0 } }, /* EPERM: ditto */
+        { "fsconfig", SYS_fsconfig, { -1UL, 0, 0, 0, 0, 0 } }, /* EINVAL: negative fd */
+        { "fspick", SYS_fspick, { -1UL, BAD, 0, 0, 0, 0 } }, /* EPERM: capability first; see userns.fspick */
+        { "open_tree", SYS_open_tree, { (unsigned long) AT_FDCWD, BAD, 0, 0, 0, 0 } }, /* EFAULT */
+        { "move_mount",
+          SYS_move_mount,
+          { -1UL, BAD, -1UL, BAD, 0, 0 } }, /* EPERM: capability first; see userns.move_mount */
         { "mount_setattr", SYS_mount_setattr, { -1UL, BAD, 0x80000000UL, BAD, 32, 0 } }, /* EINVAL: flags */
-        { "nfsservctl", SYS_nfsservctl, { 0, 0, 0, 0, 0, 0 } },               /* ENOSYS */
-        { "uselib", SYS_uselib, { BAD, 0, 0, 0, 0, 0 } },                     /* ENOSYS or EFAULT */
-        { "ustat", SYS_ustat, { 0, BAD, 0, 0, 0, 0 } },                       /* EINVAL: no such device */
-        { "sysfs", SYS_sysfs, { 99, 0, 0, 0, 0, 0 } },                        /* EINVAL */
-        { "_sysctl", SYS__sysctl, { BAD, 0, 0, 0, 0, 0 } },                   /* ENOSYS */
+        { "nfsservctl", SYS_nfsservctl, { 0, 0, 0, 0, 0, 0 } }, /* ENOSYS */
+        { "uselib", SYS_uselib, { BAD, 0, 0, 0, 0, 0 } }, /* ENOSYS or EFAULT */
+        { "ustat", SYS_ustat, { 0, BAD, 0, 0, 0, 0 } }, /* EINVAL: no such device */
+        { "sysfs", SYS_sysfs, { 99, 0, 0, 0, 0, 0 } }, /* EINVAL */
+        { "_sysctl", SYS__sysctl, { BAD, 0, 0, 0, 0, 0 } }, /* ENOSYS */
         /* Refused by Docker's default profile too (the floor DESIGN sets);
          * most are gone from current kernels (ENOSYS) */
         { "create_module", SYS_create_module, { 0, 0, 0, 0, 0, 0 } },
@@ -327,9 +339,9 @@ static const SyscallCase deny_cases[] = {
         { "tuxcall", SYS_tuxcall, { 0, 0, 0, 0, 0, 0 } },
         { "security", SYS_security, { 0, 0, 0, 0, 0, 0 } },
         { "vserver", SYS_vserver, { 0, 0, 0, 0, 0, 0 } },
-        { "quotactl_fd", SYS_quotactl_fd, { -1UL, 0xff, 0, 0, 0, 0 } },       /* EBADF */
+        { "quotactl_fd", SYS_quotactl_fd, { -1UL, 0xff, 0, 0, 0, 0 } }, /* EBADF */
         { "set_mempolicy_home_node", SYS_set_mempolicy_home_node, { 0, 0, 0, 0xff, 0, 0 } }, /* EINVAL: flags */
-        { "open_tree_attr", SYS_open_tree_attr, { (unsigned long)AT_FDCWD, BAD, 0, 0, 0, 0 } }, /* EFAULT */
+        { "open_tree_attr", SYS_open_tree_attr, { (unsigned long) AT_FDCWD, BAD, 0, 0, 0, 0 } }, /* EFAULT */
 };
 
 /* Retried inside a new user namespace (with new mount, UTS, IPC, net and
@@ -337,21 +349,25 @@ static const SyscallCase deny_cases[] = {
  * kernel then gets past its capability checks and fails on the argument,
  * so only a filter can still answer EPERM. */
 static const SyscallCase userns_cases[] = {
-        { "mount", SYS_mount, { BAD, BAD, BAD, 0, 0, 0 } },                   /* EFAULT */
-        { "umount2", SYS_umount2, { BAD, 0, 0, 0, 0, 0 } },                   /* EFAULT */
-        { "pivot_root", SYS_pivot_root, { BAD, BAD, 0, 0, 0, 0 } },           /* EFAULT */
-        { "chroot", SYS_chroot, { BAD, 0, 0, 0, 0, 0 } },                     /* EFAULT */
-        { "sethostname", SYS_sethostname, { BAD, 5, 0, 0, 0, 0 } },           /* EFAULT */
-        { "setdomainname", SYS_setdomainname, { BAD, 5, 0, 0, 0, 0 } },       /* EFAULT */
-        { "fsopen", SYS_fsopen, { BAD, 0, 0, 0, 0, 0 } },                     /* EFAULT */
-        { "fsmount", SYS_fsmount, { -1UL, 0, 0, 0, 0, 0 } },                  /* EBADF */
-        { "fspick", SYS_fspick, { -1UL, BAD, 0, 0, 0, 0 } },                  /* EFAULT */
-        { "move_mount", SYS_move_mount, { -1UL, BAD, -1UL, BAD, 0, 0 } },     /* EFAULT */
-        { "open_tree_clone", SYS_open_tree, { (unsigned long)AT_FDCWD, BAD, OPEN_TREE_CLONE_FLAG, 0, 0, 0 } }, /* EFAULT */
+        { "mount", SYS_mount, { BAD, BAD, BAD, 0, 0, 0 } }, /* EFAULT */
+        { "umount2", SYS_umount2, { BAD, 0, 0, 0, 0, 0 } }, /* EFAULT */
+        { "pivot_root", SYS_pivot_root, { BAD, BAD, 0, 0, 0, 0 } }, /* EFAULT */
+        { "chroot", SYS_chroot, { BAD, 0, 0, 0, 0, 0 } }, /* EFAULT */
+        { "sethostname", SYS_sethostname, { BAD, 5, 0, 0, 0, 0 } }, /* EFAULT */
+        { "setdomainname", SYS_setdomainname, { BAD, 5, 0, 0, 0, 0 } }, /* EFAULT */
+        { "fsopen", SYS_fsopen, { BAD, 0, 0, 0, 0, 0 } }, /* EFAULT */
+        { "fsmount", SYS_fsmount, { -1UL, 0, 0, 0, 0, 0 } }, /* EBADF */
+        { "fspick", SYS_fspick, { -1UL, BAD, 0, 0, 0, 0 } }, /* EFAULT */
+        { "move_mount", SYS_move_mount, { -1UL, BAD, -1UL, BAD, 0, 0 } }, /* EFAULT */
+        { "open_tree_clone",
+          SYS_open_tree,
+          { (unsigned long) AT_FDCWD, BAD, OPEN_TREE_CLONE_FLAG, 0, 0, 0 } }, /* EFAULT */
         { "mount_setattr", SYS_mount_setattr, { -1UL, BAD, 0, BAD, 32, 0 } }, /* EFAULT */
-        { "open_tree_attr", SYS_open_tree_attr, { (unsigned long)AT_FDCWD, BAD, OPEN_TREE_CLONE_FLAG, 0, 0, 0 } }, /* EFAULT */
-        { "setns", SYS_setns, { -1UL, 0, 0, 0, 0, 0 } },                      /* EBADF: namespaces allowed */
-        { "unshare_nested", SYS_unshare, { CLONE_NEWUSER, 0, 0, 0, 0, 0 } },  /* ok: namespaces allowed */
+        { "open_tree_attr",
+          SYS_open_tree_attr,
+          { (unsigned long) AT_FDCWD, BAD, OPEN_TREE_CLONE_FLAG, 0, 0, 0 } }, /* EFAULT */
+        { "setns", SYS_setns, { -1UL, 0, 0, 0, 0, 0 } }, /* EBADF: namespaces allowed */
+        { "unshare_nested", SYS_unshare, { CLONE_NEWUSER, 0, 0, 0, 0, 0 } }, /* ok: namespaces allowed */
 };
 
 /* What --filter-eval checks is allowed: the IDE needs these. */
@@ -360,9 +376,11 @@ static const SyscallCase allow_cases[] = {
         { "process_vm_readv", SYS_process_vm_readv, { 1, 0, 0, 0, 0, 0 } },
         { "process_vm_writev", SYS_process_vm_writev, { 1, 0, 0, 0, 0, 0 } },
         { "clone", SYS_clone, { CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | SIGCHLD, 0, 0, 0, 0, 0 } },
-        { "clone_thread", SYS_clone, { CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
-                                       CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |
-                                       CLONE_CHILD_CLEARTID, 0, 0, 0, 0, 0 } },
+        { "clone_thread",
+          SYS_clone,
+          { CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS |
+                    CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
+            0, 0, 0, 0, 0 } },
         { "personality_query", SYS_personality, { 0xffffffffUL, 0, 0, 0, 0, 0 } },
         { "personality_linux", SYS_personality, { 0, 0, 0, 0, 0, 0 } },
         { "socket_inet", SYS_socket, { AF_INET, SOCK_STREAM, 0, 0, 0, 0 } },
@@ -384,8 +402,7 @@ static const SyscallCase allow_cases[] = {
 static int out_fd = -1;
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
+static void say(const char *fmt, ...) {
         char *line = NULL;
         va_list ap;
         int n;
@@ -409,8 +426,7 @@ static void say(const char *fmt, ...)
 }
 
 /* Values may hold anything (argv, environment): keep one line per key. */
-static void say_value(const char *key, const char *value)
-{
+static void say_value(const char *key, const char *value) {
         size_t len = strlen(value);
         char *escaped = malloc(len * 2 + 1);
         char *p = escaped;
@@ -433,8 +449,7 @@ static void say_value(const char *key, const char *value)
         free(escaped);
 }
 
-static const char *errno_name(int e)
-{
+static const char *errno_name(int e) {
         static char buf[32];
         const char *name = strerrorname_np(e);
 
@@ -451,8 +466,7 @@ static const char *errno_name(int e)
 static char startup_fds[512];
 static int startup_fd3_flags = -2;
 
-static void snapshot_fds(void)
-{
+static void snapshot_fds(void) {
         DIR *d = opendir("/proc/self/fd");
         int self;
         int fds[256];
@@ -482,14 +496,12 @@ static void snapshot_fds(void)
                 }
         startup_fds[0] = '\0';
         for (size_t i = 0; i < n && off < sizeof startup_fds; i++)
-                off += (size_t) snprintf(startup_fds + off, sizeof startup_fds - off, "%s%d",
-                                         i ? " " : "", fds[i]);
+                off += (size_t) snprintf(startup_fds + off, sizeof startup_fds - off, "%s%d", i ? " " : "", fds[i]);
         startup_fd3_flags = fcntl(3, F_GETFD);
 }
 
-static void report_status_lines(void)
-{
-        static const char *const keys[] = { "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb",
+static void report_status_lines(void) {
+        static const char *const keys[] = { "CapInh",     "CapPrm",  "CapEff",          "CapBnd", "CapAmb",
                                             "NoNewPrivs", "Seccomp", "Seccomp_filters", "Umask" };
         FILE *f = fopen("/proc/self/status", "re");
         char line[512];
@@ -518,8 +530,7 @@ static char **saved_argv;
 static int saved_argc;
 extern char **environ;
 
-static void report_fd3(void)
-{
+static void report_fd3(void) {
         int listening = -1;
         socklen_t len = sizeof listening;
         struct sockaddr_storage sa;
@@ -535,15 +546,15 @@ static void report_fd3(void)
         if (getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0)
                 say("fd3.listening=%d\n", listening);
         if (getsockname(3, (struct sockaddr *) &sa, &salen) == 0)
-                say("fd3.family=%s\n", sa.ss_family == AF_INET ? "AF_INET" :
-                                       sa.ss_family == AF_INET6 ? "AF_INET6" :
-                                       sa.ss_family == AF_UNIX ? "AF_UNIX" : "other");
+                say("fd3.family=%s\n", sa.ss_family == AF_INET    ? "AF_INET"
+                                       : sa.ss_family == AF_INET6 ? "AF_INET6"
+                                       : sa.ss_family == AF_UNIX  ? "AF_UNIX"
+                                                                  : "other");
 }
 
 /* The server must be able to read the token file named on its command line
  * (it never sees the token anywhere else). */
-static void report_token_file(void)
-{
+static void report_token_file(void) {
         for (int i = 1; i + 1 < saved_argc; i++) {
                 if (strcmp(saved_argv[i], "--connection-token-file") != 0)
                         continue;
@@ -563,8 +574,7 @@ static void report_token_file(void)
         say("tokenfile.readable=no-argument\n");
 }
 
-static void report_identity(void)
-{
+static void report_identity(void) {
         uid_t ruid, euid, suid;
         gid_t rgid, egid, sgid;
         gid_t groups[NGROUPS_MAX];
@@ -618,8 +628,7 @@ static void report_identity(void)
 /* Runs fn in a child so that a call that unexpectedly succeeds (a new
  * namespace, a changed personality, a new process) changes nothing here.
  * Returns "ok", an errno name, or how the child died. */
-static const char *in_child(int (*fn)(const void *), const void *arg, char *buf, size_t size)
-{
+static const char *in_child(int (*fn)(const void *), const void *arg, char *buf, size_t size) {
         pid_t pid = fork();
         int status;
 
@@ -648,8 +657,7 @@ static const char *in_child(int (*fn)(const void *), const void *arg, char *buf,
 }
 
 /* In the child: the raw call, errno as exit status. */
-static int raw_call(const void *arg)
-{
+static int raw_call(const void *arg) {
         const SyscallCase *c = arg;
         pid_t self = getpid();
         long r;
@@ -670,8 +678,7 @@ static int raw_call(const void *arg)
         return r < 0 ? errno : 0;
 }
 
-static void report_cases(const char *prefix, const SyscallCase *cases, size_t n)
-{
+static void report_cases(const char *prefix, const SyscallCase *cases, size_t n) {
         char buf[64];
 
         for (size_t i = 0; i < n; i++) {
@@ -683,8 +690,7 @@ static void report_cases(const char *prefix, const SyscallCase *cases, size_t n)
         }
 }
 
-static int try_fork(const void *arg)
-{
+static int try_fork(const void *arg) {
         pid_t pid = fork();
         int status;
 
@@ -698,8 +704,7 @@ static int try_fork(const void *arg)
 }
 
 /* The clone a plain fork() makes (no namespace flags): must work. */
-static int try_clone(const void *arg)
-{
+static int try_clone(const void *arg) {
         pid_t self = getpid();
         long pid = syscall(SYS_clone, (unsigned long) SIGCHLD, 0UL, 0UL, 0UL, 0UL);
         int status;
@@ -713,15 +718,13 @@ static int try_clone(const void *arg)
         return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : ECHILD;
 }
 
-static void *thread_main(void *arg)
-{
+static void *thread_main(void *arg) {
         return arg;
 }
 
 /* glibc tries clone3 first and falls back to clone only on ENOSYS: threads
  * (node's workers, the libuv pool) depend on the filter answering ENOSYS. */
-static int try_pthread(const void *arg)
-{
+static int try_pthread(const void *arg) {
         pthread_t t;
         void *ret = NULL;
         int r = pthread_create(&t, NULL, thread_main, (void *) 0x1);
@@ -735,8 +738,7 @@ static int try_pthread(const void *arg)
 }
 
 /* How a debugger starts a program: the child asks to be traced and stops. */
-static int try_ptrace_traceme(const void *arg)
-{
+static int try_ptrace_traceme(const void *arg) {
         pid_t pid = fork();
         int status;
 
@@ -772,8 +774,7 @@ static int try_ptrace_traceme(const void *arg)
 }
 
 /* How a debugger attaches to a running process (gdb -p, strace -p). */
-static int try_ptrace_attach(const void *arg)
-{
+static int try_ptrace_attach(const void *arg) {
         pid_t pid = fork();
         int status;
         int r = 0;
@@ -795,8 +796,7 @@ static int try_ptrace_attach(const void *arg)
         return r;
 }
 
-static int try_process_vm_readv(const void *arg)
-{
+static int try_process_vm_readv(const void *arg) {
         char src[] = "probe";
         char dst[sizeof src] = "";
         struct iovec local = { dst, sizeof dst };
@@ -807,18 +807,15 @@ static int try_process_vm_readv(const void *arg)
         return memcmp(src, dst, sizeof src) == 0 ? 0 : EIO;
 }
 
-static int try_personality_query(const void *arg)
-{
+static int try_personality_query(const void *arg) {
         return syscall(SYS_personality, 0xffffffffUL) < 0 ? errno : 0;
 }
 
-static int try_personality_linux(const void *arg)
-{
+static int try_personality_linux(const void *arg) {
         return syscall(SYS_personality, (unsigned long) PER_LINUX) < 0 ? errno : 0;
 }
 
-static int try_socket(const void *arg)
-{
+static int try_socket(const void *arg) {
         const int *family = arg;
         int fd = socket(*family, *family == AF_NETLINK ? SOCK_RAW : SOCK_STREAM, 0);
 
@@ -828,8 +825,7 @@ static int try_socket(const void *arg)
         return 0;
 }
 
-static int try_seccomp_action_avail(const void *arg)
-{
+static int try_seccomp_action_avail(const void *arg) {
         uint32_t action = SECCOMP_RET_ERRNO;
 
         return syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) < 0 ? errno : 0;
@@ -837,8 +833,7 @@ static int try_seccomp_action_avail(const void *arg)
 
 /* The kernel got the call if it answers anything but EPERM: a handle
  * (0), "buffer too small" (EOVERFLOW) or "this file system has none". */
-static int try_name_to_handle_at(const void *arg)
-{
+static int try_name_to_handle_at(const void *arg) {
         struct {
                 unsigned int handle_bytes;
                 int handle_type;
@@ -851,8 +846,7 @@ static int try_name_to_handle_at(const void *arg)
         return errno == EOVERFLOW || errno == EOPNOTSUPP ? 0 : errno;
 }
 
-static int try_ioctl_fionread(const void *arg)
-{
+static int try_ioctl_fionread(const void *arg) {
         int sv[2];
         int n = -1;
         int r;
@@ -865,8 +859,7 @@ static int try_ioctl_fionread(const void *arg)
         return r;
 }
 
-static int try_pty(const void *arg)
-{
+static int try_pty(const void *arg) {
         int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
         struct winsize ws;
         int r = 0;
@@ -879,18 +872,15 @@ static int try_pty(const void *arg)
         return r;
 }
 
-static int try_unshare_user(const void *arg)
-{
+static int try_unshare_user(const void *arg) {
         return unshare(CLONE_NEWUSER) < 0 ? errno : 0;
 }
 
-static int try_unshare_user_mount(const void *arg)
-{
+static int try_unshare_user_mount(const void *arg) {
         return unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0 ? errno : 0;
 }
 
-static int try_clone_newuser(const void *arg)
-{
+static int try_clone_newuser(const void *arg) {
         pid_t self = getpid();
         long pid = syscall(SYS_clone, (unsigned long) (CLONE_NEWUSER | SIGCHLD), 0UL, 0UL, 0UL, 0UL);
         int status;
@@ -910,8 +900,7 @@ typedef struct {
         const void *arg;
 } WorkCase;
 
-static const int family_inet = AF_INET, family_inet6 = AF_INET6, family_unix = AF_UNIX,
-                 family_netlink = AF_NETLINK;
+static const int family_inet = AF_INET, family_inet6 = AF_INET6, family_unix = AF_UNIX, family_netlink = AF_NETLINK;
 
 static const WorkCase works_cases[] = {
         { "fork", try_fork, NULL },
@@ -940,16 +929,14 @@ static const WorkCase ns_cases[] = {
         { "clone_newuser", try_clone_newuser, NULL },
 };
 
-static void report_work_cases(const char *prefix, const WorkCase *cases, size_t n)
-{
+static void report_work_cases(const char *prefix, const WorkCase *cases, size_t n) {
         char buf[64];
 
         for (size_t i = 0; i < n; i++)
                 say("%s.%s=%s\n", prefix, cases[i].name, in_child(cases[i].fn, cases[i].arg, buf, sizeof buf));
 }
 
-static void report_syscalls(void)
-{
+static void report_syscalls(void) {
         report_cases("deny", deny_cases, ELEMENTSOF(deny_cases));
         report_work_cases("works", works_cases, ELEMENTSOF(works_cases));
         report_work_cases("ns", ns_cases, ELEMENTSOF(ns_cases));
@@ -957,8 +944,7 @@ static void report_syscalls(void)
 
 /* reboot() checks CAP_SYS_BOOT in the user namespace that owns the
  * caller's pid namespace: only a process inside a new one gets past it. */
-static int try_reboot_in_pidns(const void *arg)
-{
+static int try_reboot_in_pidns(const void *arg) {
         pid_t pid;
         int status;
 
@@ -974,8 +960,7 @@ static int try_reboot_in_pidns(const void *arg)
         return WIFEXITED(status) ? WEXITSTATUS(status) : ECHILD;
 }
 
-static int write_file(const char *path, const char *text)
-{
+static int write_file(const char *path, const char *text) {
         int fd = open(path, O_WRONLY | O_CLOEXEC);
         ssize_t n;
 
@@ -989,8 +974,7 @@ static int write_file(const char *path, const char *text)
 
 /* Maps the account to root inside (as `unshare -r` does): without a
  * mapping a nested user namespace is refused by the kernel itself. */
-static const char *map_self_as_root(uid_t outer_uid, gid_t outer_gid)
-{
+static const char *map_self_as_root(uid_t outer_uid, gid_t outer_gid) {
         char map[64];
         int r;
 
@@ -998,14 +982,12 @@ static const char *map_self_as_root(uid_t outer_uid, gid_t outer_gid)
         if ((r = write_file("/proc/self/uid_map", map)) < 0)
                 return errno_name(-r);
         snprintf(map, sizeof map, "0 %u 1\n", (unsigned) outer_gid);
-        if ((r = write_file("/proc/self/setgroups", "deny\n")) < 0 ||
-            (r = write_file("/proc/self/gid_map", map)) < 0)
+        if ((r = write_file("/proc/self/setgroups", "deny\n")) < 0 || (r = write_file("/proc/self/gid_map", map)) < 0)
                 return errno_name(-r);
         return "ok";
 }
 
-static void report_userns(void)
-{
+static void report_userns(void) {
         pid_t pid = fork();
         int status;
 
@@ -1036,8 +1018,7 @@ static void report_userns(void)
 /* -------------------------------------------------------------- workloads */
 
 /* Relays a child's output as out= lines; carriage returns from a pty go. */
-static void relay_output(int fd)
-{
+static void relay_output(int fd) {
         char chunk[4096];
         char line[8192];
         size_t len = 0;
@@ -1067,8 +1048,7 @@ static void relay_output(int fd)
         }
 }
 
-static void report_exit(pid_t pid)
-{
+static void report_exit(pid_t pid) {
         int status;
 
         while (waitpid(pid, &status, 0) < 0)
@@ -1085,8 +1065,7 @@ static void report_exit(pid_t pid)
 /* A workload gets at most this long; SIGALRM survives execve. */
 #define WORKLOAD_TIMEOUT_SEC 600
 
-static void exec_shell(const char *command)
-{
+static void exec_shell(const char *command) {
         /* node's child_process resets dispositions the same way */
         signal(SIGPIPE, SIG_DFL);
         alarm(WORKLOAD_TIMEOUT_SEC);
@@ -1094,8 +1073,7 @@ static void exec_shell(const char *command)
         _exit(127);
 }
 
-static void run_piped(const char *command)
-{
+static void run_piped(const char *command) {
         int pipefd[2];
         pid_t pid;
 
@@ -1122,8 +1100,7 @@ static void run_piped(const char *command)
 
 /* Like the IDE's terminals: a new session whose controlling terminal is
  * a fresh pty, so job control and tty ioctls behave as they do there. */
-static void run_on_pty(const char *command)
-{
+static void run_on_pty(const char *command) {
         int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
         pid_t pid;
 
@@ -1164,15 +1141,12 @@ static void run_on_pty(const char *command)
 typedef struct {
         const char *name;
         uint32_t audit_arch;
-        uint32_t nr_bias;  /* x32 numbers carry __X32_SYSCALL_BIT */
+        uint32_t nr_bias; /* x32 numbers carry __X32_SYSCALL_BIT */
 } ArchName;
 
 static const ArchName arch_names[] = {
-        { "x86_64", AUDIT_ARCH_X86_64, 0 },
-        { "i386", AUDIT_ARCH_I386, 0 },
-        { "x32", AUDIT_ARCH_X86_64, 0x40000000u },
-        { "aarch64", AUDIT_ARCH_AARCH64, 0 },
-        { "arm", AUDIT_ARCH_ARM, 0 },
+        { "x86_64", AUDIT_ARCH_X86_64, 0 },   { "i386", AUDIT_ARCH_I386, 0 }, { "x32", AUDIT_ARCH_X86_64, 0x40000000u },
+        { "aarch64", AUDIT_ARCH_AARCH64, 0 }, { "arm", AUDIT_ARCH_ARM, 0 },
 };
 
 #if defined(__x86_64__)
@@ -1190,8 +1164,7 @@ typedef struct {
 
 /* A classic BPF interpreter, enough for any seccomp program: seccomp
  * accepts only loads from struct seccomp_data, ALU, jumps and returns. */
-static uint32_t bpf_run(const Filter *f, const struct seccomp_data *data)
-{
+static uint32_t bpf_run(const Filter *f, const struct seccomp_data *data) {
         uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = { 0 };
         const unsigned char *bytes = (const unsigned char *) data;
 
@@ -1238,18 +1211,45 @@ static uint32_t bpf_run(const Filter *f, const struct seccomp_data *data)
                         break;
                 case BPF_ALU:
                         switch (BPF_OP(in->code)) {
-                        case BPF_ADD: a += src; break;
-                        case BPF_SUB: a -= src; break;
-                        case BPF_MUL: a *= src; break;
-                        case BPF_DIV: if (!src) return SECCOMP_RET_KILL_PROCESS; a /= src; break;
-                        case BPF_MOD: if (!src) return SECCOMP_RET_KILL_PROCESS; a %= src; break;
-                        case BPF_OR: a |= src; break;
-                        case BPF_AND: a &= src; break;
-                        case BPF_XOR: a ^= src; break;
-                        case BPF_LSH: a = src >= 32 ? 0 : a << src; break;
-                        case BPF_RSH: a = src >= 32 ? 0 : a >> src; break;
-                        case BPF_NEG: a = -a; break;
-                        default: return SECCOMP_RET_KILL_PROCESS;
+                        case BPF_ADD:
+                                a += src;
+                                break;
+                        case BPF_SUB:
+                                a -= src;
+                                break;
+                        case BPF_MUL:
+                                a *= src;
+                                break;
+                        case BPF_DIV:
+                                if (!src)
+                                        return SECCOMP_RET_KILL_PROCESS;
+                                a /= src;
+                                break;
+                        case BPF_MOD:
+                                if (!src)
+                                        return SECCOMP_RET_KILL_PROCESS;
+                                a %= src;
+                                break;
+                        case BPF_OR:
+                                a |= src;
+                                break;
+                        case BPF_AND:
+                                a &= src;
+                                break;
+                        case BPF_XOR:
+                                a ^= src;
+                                break;
+                        case BPF_LSH:
+                                a = src >= 32 ? 0 : a << src;
+                                break;
+                        case BPF_RSH:
+                                a = src >= 32 ? 0 : a >> src;
+                                break;
+                        case BPF_NEG:
+                                a = -a;
+                                break;
+                        default:
+                                return SECCOMP_RET_KILL_PROCESS;
                         }
                         break;
                 case BPF_JMP: {
@@ -1259,11 +1259,20 @@ static uint32_t bpf_run(const Filter *f, const struct seccomp_data *data)
                                 break;
                         }
                         switch (BPF_OP(in->code)) {
-                        case BPF_JEQ: taken = a == src; break;
-                        case BPF_JGT: taken = a > src; break;
-                        case BPF_JGE: taken = a >= src; break;
-                        case BPF_JSET: taken = (a & src) != 0; break;
-                        default: return SECCOMP_RET_KILL_PROCESS;
+                        case BPF_JEQ:
+                                taken = a == src;
+                                break;
+                        case BPF_JGT:
+                                taken = a > src;
+                                break;
+                        case BPF_JGE:
+                                taken = a >= src;
+                                break;
+                        case BPF_JSET:
+                                taken = (a & src) != 0;
+                                break;
+                        default:
+                                return SECCOMP_RET_KILL_PROCESS;
                         }
                         pc += taken ? in->jt : in->jf;
                         break;
@@ -1285,8 +1294,7 @@ static uint32_t bpf_run(const Filter *f, const struct seccomp_data *data)
 
 /* All filters run; the most restrictive action wins (the kernel compares
  * the action bits as a signed number, KILL_PROCESS being the lowest). */
-static uint32_t filters_run(const Filter *filters, size_t n, const struct seccomp_data *data)
-{
+static uint32_t filters_run(const Filter *filters, size_t n, const struct seccomp_data *data) {
         uint32_t best = SECCOMP_RET_ALLOW;
 
         for (size_t i = 0; i < n; i++) {
@@ -1297,24 +1305,40 @@ static uint32_t filters_run(const Filter *filters, size_t n, const struct seccom
         return best;
 }
 
-static void print_action(const char *label, uint32_t r)
-{
+static void print_action(const char *label, uint32_t r) {
         switch (r & SECCOMP_RET_ACTION_FULL) {
-        case SECCOMP_RET_ALLOW: printf("%s=ALLOW\n", label); break;
-        case SECCOMP_RET_ERRNO: printf("%s=ERRNO:%s\n", label, errno_name((int) (r & SECCOMP_RET_DATA))); break;
-        case SECCOMP_RET_KILL_PROCESS: printf("%s=KILL_PROCESS\n", label); break;
-        case SECCOMP_RET_KILL_THREAD: printf("%s=KILL_THREAD\n", label); break;
-        case SECCOMP_RET_TRAP: printf("%s=TRAP\n", label); break;
-        case SECCOMP_RET_TRACE: printf("%s=TRACE\n", label); break;
-        case SECCOMP_RET_LOG: printf("%s=LOG\n", label); break;
-        case SECCOMP_RET_USER_NOTIF: printf("%s=USER_NOTIF\n", label); break;
-        default: printf("%s=0x%08" PRIx32 "\n", label, r); break;
+        case SECCOMP_RET_ALLOW:
+                printf("%s=ALLOW\n", label);
+                break;
+        case SECCOMP_RET_ERRNO:
+                printf("%s=ERRNO:%s\n", label, errno_name((int) (r & SECCOMP_RET_DATA)));
+                break;
+        case SECCOMP_RET_KILL_PROCESS:
+                printf("%s=KILL_PROCESS\n", label);
+                break;
+        case SECCOMP_RET_KILL_THREAD:
+                printf("%s=KILL_THREAD\n", label);
+                break;
+        case SECCOMP_RET_TRAP:
+                printf("%s=TRAP\n", label);
+                break;
+        case SECCOMP_RET_TRACE:
+                printf("%s=TRACE\n", label);
+                break;
+        case SECCOMP_RET_LOG:
+                printf("%s=LOG\n", label);
+                break;
+        case SECCOMP_RET_USER_NOTIF:
+                printf("%s=USER_NOTIF\n", label);
+                break;
+        default:
+                printf("%s=0x%08" PRIx32 "\n", label, r);
+                break;
         }
 }
 
 static void eval_case(const Filter *filters, size_t n, const char *label, const ArchName *arch, long nr,
-                      const unsigned long args[6])
-{
+                      const unsigned long args[6]) {
         struct seccomp_data data = { .nr = (int) ((uint32_t) nr | arch->nr_bias), .arch = arch->audit_arch };
 
         for (int i = 0; i < 6; i++)
@@ -1322,16 +1346,14 @@ static void eval_case(const Filter *filters, size_t n, const char *label, const 
         print_action(label, filters_run(filters, n, &data));
 }
 
-static const ArchName *arch_by_name(const char *name)
-{
+static const ArchName *arch_by_name(const char *name) {
         for (size_t i = 0; i < ELEMENTSOF(arch_names); i++)
                 if (strcmp(arch_names[i].name, name) == 0)
                         return &arch_names[i];
         return NULL;
 }
 
-static long native_nr_by_name(const char *name)
-{
+static long native_nr_by_name(const char *name) {
         const SyscallCase *tables[] = { deny_cases, userns_cases, allow_cases };
         const size_t sizes[] = { ELEMENTSOF(deny_cases), ELEMENTSOF(userns_cases), ELEMENTSOF(allow_cases) };
 
@@ -1342,8 +1364,7 @@ static long native_nr_by_name(const char *name)
         return NR_UNDEFINED;
 }
 
-static int filter_eval(pid_t pid, bool builtin)
-{
+static int filter_eval(pid_t pid, bool builtin) {
         Filter filters[64];
         size_t n = 0;
         int status;
@@ -1365,8 +1386,7 @@ static int filter_eval(pid_t pid, bool builtin)
                         break;
                 filters[n].len = (size_t) len;
                 filters[n].insns = calloc((size_t) len, sizeof(struct sock_filter));
-                if (!filters[n].insns ||
-                    ptrace(PTRACE_SECCOMP_GET_FILTER, pid, (void *) n, filters[n].insns) != len) {
+                if (!filters[n].insns || ptrace(PTRACE_SECCOMP_GET_FILTER, pid, (void *) n, filters[n].insns) != len) {
                         fprintf(stderr, "probe: reading filter %zu: %m\n", n);
                         return 1;
                 }
@@ -1435,13 +1455,14 @@ static int filter_eval(pid_t pid, bool builtin)
                 }
                 eval_case(filters, n, label, arch, nr, args);
         }
+        for (size_t i = 0; i < n; i++)
+                free(filters[i].insns);
         return 0;
 }
 
 /* ----------------------------------------------------------------- serve */
 
-static int serve(void)
-{
+static int serve(void) {
         int conn;
         FILE *in;
         char *line = NULL;
@@ -1495,8 +1516,7 @@ static int serve(void)
         return 0;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
         snapshot_fds();
         saved_argc = argc;
         saved_argv = argv;

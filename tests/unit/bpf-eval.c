@@ -192,10 +192,9 @@ static bool jump_condition(uint16_t code, uint32_t a, uint32_t operand) {
         }
 }
 
-int bpf_eval(const struct sock_filter *prog, size_t len, const struct seccomp_data *data,
-             uint32_t *ret) {
+int bpf_eval(const struct sock_filter *prog, size_t len, const struct seccomp_data *data, uint32_t *ret) {
         uint32_t a = 0, x = 0;
-        uint32_t mem[BPF_MEMWORDS] = {0};
+        uint32_t mem[BPF_MEMWORDS] = { 0 };
         int r;
 
         if (!data || !ret)

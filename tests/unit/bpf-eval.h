@@ -36,8 +36,7 @@ int bpf_check(const struct sock_filter *prog, size_t len);
  * half of args[i] is at offsetof(args[i]) and the high half 4 bytes later);
  * a division by X == 0 ends the program with return value 0, which seccomp
  * reads as SECCOMP_RET_KILL_THREAD. */
-int bpf_eval(const struct sock_filter *prog, size_t len, const struct seccomp_data *data,
-             uint32_t *ret);
+int bpf_eval(const struct sock_filter *prog, size_t len, const struct seccomp_data *data, uint32_t *ret);
 
 /* Exports a libseccomp filter as the program seccomp_load() would install
  * (seccomp_export_bpf() through a memfd). On success *ret_prog is a

@@ -34,8 +34,7 @@ int seccomp_expect_audit_arch(uint32_t scmp_arch, uint32_t *ret_audit_arch) {
 }
 
 static bool is_multiplexed_pseudo_nr(int nr) {
-        return (nr <= __PNR_socket && nr >= __PNR_sendmmsg) ||
-               (nr <= __PNR_semop && nr >= __PNR_shmctl);
+        return (nr <= __PNR_socket && nr >= __PNR_sendmmsg) || (nr <= __PNR_semop && nr >= __PNR_shmctl);
 }
 
 /* For socket and SysV IPC calls on i386 (and the other multiplexing ABIs)
@@ -81,8 +80,8 @@ int seccomp_expect_syscall_nr(uint32_t scmp_arch, const char *syscall_name, int 
         return 0;
 }
 
-int seccomp_expect_action_nr(const struct sock_filter *prog, size_t len, uint32_t audit_arch,
-                             int nr, const uint64_t args[6], uint32_t *ret_action) {
+int seccomp_expect_action_nr(const struct sock_filter *prog, size_t len, uint32_t audit_arch, int nr,
+                             const uint64_t args[6], uint32_t *ret_action) {
         struct seccomp_data data = {
                 .nr = nr,
                 .arch = audit_arch,
@@ -94,8 +93,8 @@ int seccomp_expect_action_nr(const struct sock_filter *prog, size_t len, uint32_
         return bpf_eval(prog, len, &data, ret_action);
 }
 
-int seccomp_expect_action(const struct sock_filter *prog, size_t len, uint32_t scmp_arch,
-                          const char *syscall_name, const uint64_t args[6], uint32_t *ret_action) {
+int seccomp_expect_action(const struct sock_filter *prog, size_t len, uint32_t scmp_arch, const char *syscall_name,
+                          const uint64_t args[6], uint32_t *ret_action) {
         uint32_t audit_arch;
         int nr, r;
 
@@ -110,8 +109,7 @@ int seccomp_expect_action(const struct sock_filter *prog, size_t len, uint32_t s
         return seccomp_expect_action_nr(prog, len, audit_arch, nr, args, ret_action);
 }
 
-const char *seccomp_expect_action_to_string(uint32_t action,
-                                            char buf[static SECCOMP_EXPECT_ACTION_STRING_MAX]) {
+const char *seccomp_expect_action_to_string(uint32_t action, char buf[static SECCOMP_EXPECT_ACTION_STRING_MAX]) {
         static const struct {
                 uint32_t action;
                 const char *name;

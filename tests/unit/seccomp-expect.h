@@ -35,18 +35,17 @@ int seccomp_expect_syscall_nr(uint32_t scmp_arch, const char *syscall_name, int 
  * only the low halves, but any value may be passed to probe the program.
  * Returns 0, -ENOENT/-EINVAL as seccomp_expect_syscall_nr(), or -EINVAL
  * if the kernel would refuse the program (see bpf_check()). */
-int seccomp_expect_action(const struct sock_filter *prog, size_t len, uint32_t scmp_arch,
-                          const char *syscall_name, const uint64_t args[6], uint32_t *ret_action);
+int seccomp_expect_action(const struct sock_filter *prog, size_t len, uint32_t scmp_arch, const char *syscall_name,
+                          const uint64_t args[6], uint32_t *ret_action);
 
 /* The same for a raw AUDIT_ARCH_* value and syscall number, e.g. to probe
  * an arch the filter does not cover, or numbers no name resolves to.
  * Returns 0 or -EINVAL. */
-int seccomp_expect_action_nr(const struct sock_filter *prog, size_t len, uint32_t audit_arch,
-                             int nr, const uint64_t args[6], uint32_t *ret_action);
+int seccomp_expect_action_nr(const struct sock_filter *prog, size_t len, uint32_t audit_arch, int nr,
+                             const uint64_t args[6], uint32_t *ret_action);
 
 /* Spells a return value the way test failures should show it:
  * "ALLOW", "ERRNO(1)", "KILL_PROCESS", "TRACE(7)", ...; an unknown action
  * as "0x%08x". Writes into buf and returns it. */
 #define SECCOMP_EXPECT_ACTION_STRING_MAX 32
-const char *seccomp_expect_action_to_string(uint32_t action,
-                                            char buf[static SECCOMP_EXPECT_ACTION_STRING_MAX]);
+const char *seccomp_expect_action_to_string(uint32_t action, char buf[static SECCOMP_EXPECT_ACTION_STRING_MAX]);

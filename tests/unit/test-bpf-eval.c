@@ -51,10 +51,8 @@ G_DEFINE_AUTO_CLEANUP_FREE_FUNC(scmp_filter_ctx, seccomp_release, NULL)
  * failure reads "x86 mount: ALLOW" != "x86 mount: ERRNO(1)". */
 static void check_action(const char *what, uint32_t got, uint32_t want) {
         char got_buf[SECCOMP_EXPECT_ACTION_STRING_MAX], want_buf[SECCOMP_EXPECT_ACTION_STRING_MAX];
-        g_autofree char *got_s = g_strdup_printf("%s: %s", what,
-                                                 seccomp_expect_action_to_string(got, got_buf));
-        g_autofree char *want_s = g_strdup_printf("%s: %s", what,
-                                                  seccomp_expect_action_to_string(want, want_buf));
+        g_autofree char *got_s = g_strdup_printf("%s: %s", what, seccomp_expect_action_to_string(got, got_buf));
+        g_autofree char *want_s = g_strdup_printf("%s: %s", what, seccomp_expect_action_to_string(want, want_buf));
 
         g_assert_cmpstr(got_s, ==, want_s);
         g_assert_cmphex(got, ==, want);
@@ -171,11 +169,8 @@ static void test_load_len_imm_misc(void) {
                 BPF_STMT(BPF_RET | BPF_A, 0),
         };
         static const struct sock_filter tax[] = {
-                BPF_STMT(BPF_LD | BPF_IMM, 7),
-                BPF_STMT(BPF_MISC | BPF_TAX, 0),
-                BPF_STMT(BPF_LD | BPF_IMM, 0),
-                BPF_STMT(BPF_MISC | BPF_TXA, 0),
-                BPF_STMT(BPF_RET | BPF_A, 0),
+                BPF_STMT(BPF_LD | BPF_IMM, 7),   BPF_STMT(BPF_MISC | BPF_TAX, 0), BPF_STMT(BPF_LD | BPF_IMM, 0),
+                BPF_STMT(BPF_MISC | BPF_TXA, 0), BPF_STMT(BPF_RET | BPF_A, 0),
         };
         static const struct sock_filter ldx_imm[] = {
                 BPF_STMT(BPF_LD | BPF_IMM, 1),
@@ -198,18 +193,13 @@ static void test_scratch_memory(void) {
         for (uint32_t cell = 0; cell < BPF_MEMWORDS; cell++) {
                 uint32_t value = 0x01010101u * (cell + 1);
                 struct sock_filter st_ldx[] = {
-                        BPF_STMT(BPF_LD | BPF_IMM, value),
-                        BPF_STMT(BPF_ST, cell),
-                        BPF_STMT(BPF_LD | BPF_IMM, 0),
-                        BPF_STMT(BPF_LDX | BPF_MEM, cell),
-                        BPF_STMT(BPF_MISC | BPF_TXA, 0),
-                        BPF_STMT(BPF_RET | BPF_A, 0),
+                        BPF_STMT(BPF_LD | BPF_IMM, value), BPF_STMT(BPF_ST, cell),
+                        BPF_STMT(BPF_LD | BPF_IMM, 0),     BPF_STMT(BPF_LDX | BPF_MEM, cell),
+                        BPF_STMT(BPF_MISC | BPF_TXA, 0),   BPF_STMT(BPF_RET | BPF_A, 0),
                 };
                 struct sock_filter stx_ld[] = {
-                        BPF_STMT(BPF_LDX | BPF_IMM, value),
-                        BPF_STMT(BPF_STX, cell),
-                        BPF_STMT(BPF_LDX | BPF_IMM, 0),
-                        BPF_STMT(BPF_LD | BPF_MEM, cell),
+                        BPF_STMT(BPF_LDX | BPF_IMM, value), BPF_STMT(BPF_STX, cell),
+                        BPF_STMT(BPF_LDX | BPF_IMM, 0),     BPF_STMT(BPF_LD | BPF_MEM, cell),
                         BPF_STMT(BPF_RET | BPF_A, 0),
                 };
                 g_assert_cmphex(RUN(st_ldx, &data), ==, value);
@@ -232,28 +222,28 @@ static void test_scratch_memory(void) {
 }
 
 typedef struct {
-        uint16_t op;      /* BPF_ADD, ..., BPF_NEG */
+        uint16_t op; /* BPF_ADD, ..., BPF_NEG */
         uint32_t a;
         uint32_t operand; /* k for BPF_K, X for BPF_X */
         uint32_t result;
-        bool k_too;       /* also valid as a BPF_K instruction */
+        bool k_too; /* also valid as a BPF_K instruction */
 } AluCase;
 
 static const AluCase alu_cases[] = {
-        { BPF_ADD, 0xfffffff0, 0x20, 0x10, true },             /* wraps at 32 bits */
+        { BPF_ADD, 0xfffffff0, 0x20, 0x10, true }, /* wraps at 32 bits */
         { BPF_ADD, 1, 2, 3, true },
         { BPF_SUB, 0x10, 0x20, 0xfffffff0, true },
         { BPF_SUB, 9, 4, 5, true },
-        { BPF_MUL, 0x10000, 0x10001, 0x10000, true },          /* 0x1_0001_0000 truncated */
+        { BPF_MUL, 0x10000, 0x10001, 0x10000, true }, /* 0x1_0001_0000 truncated */
         { BPF_MUL, 0x12345678, 3, 0x369d0368, true },
         { BPF_DIV, 100, 7, 14, true },
-        { BPF_DIV, 0xffffffff, 2, 0x7fffffff, true },          /* unsigned */
+        { BPF_DIV, 0xffffffff, 2, 0x7fffffff, true }, /* unsigned */
         { BPF_AND, 0xf0f0, 0xff00, 0xf000, true },
         { BPF_OR, 0xf0f0, 0x0f00, 0xfff0, true },
         { BPF_XOR, 0xff00ff00, 0x0ff00ff0, 0xf0f0f0f0, true },
         { BPF_LSH, 1, 31, 0x80000000, true },
         { BPF_LSH, 0x80000001, 1, 2, true },
-        { BPF_RSH, 0x80000000, 31, 1, true },                  /* logical, not arithmetic */
+        { BPF_RSH, 0x80000000, 31, 1, true }, /* logical, not arithmetic */
         { BPF_RSH, 0xf0000000, 4, 0x0f000000, true },
         /* A count of 32 or more is refused as a constant; from X it is
          * taken modulo 32, as the CPU does. */
@@ -266,17 +256,28 @@ static const AluCase alu_cases[] = {
 
 static const char *alu_name(uint16_t op) {
         switch (op) {
-        case BPF_ADD: return "add";
-        case BPF_SUB: return "sub";
-        case BPF_MUL: return "mul";
-        case BPF_DIV: return "div";
-        case BPF_AND: return "and";
-        case BPF_OR: return "or";
-        case BPF_XOR: return "xor";
-        case BPF_LSH: return "lsh";
-        case BPF_RSH: return "rsh";
-        case BPF_NEG: return "neg";
-        default: return "?";
+        case BPF_ADD:
+                return "add";
+        case BPF_SUB:
+                return "sub";
+        case BPF_MUL:
+                return "mul";
+        case BPF_DIV:
+                return "div";
+        case BPF_AND:
+                return "and";
+        case BPF_OR:
+                return "or";
+        case BPF_XOR:
+                return "xor";
+        case BPF_LSH:
+                return "lsh";
+        case BPF_RSH:
+                return "rsh";
+        case BPF_NEG:
+                return "neg";
+        default:
+                return "?";
         }
 }
 
@@ -332,7 +333,7 @@ static const JumpCase jump_cases[] = {
         { BPF_JEQ, 5, 6, false },
         { BPF_JGT, 6, 5, true },
         { BPF_JGT, 5, 5, false },
-        { BPF_JGT, 0xffffffff, 1, true },       /* unsigned */
+        { BPF_JGT, 0xffffffff, 1, true }, /* unsigned */
         { BPF_JGT, 1, 0xffffffff, false },
         { BPF_JGE, 5, 5, true },
         { BPF_JGE, 4, 5, false },
@@ -348,11 +349,16 @@ static const JumpCase jump_cases[] = {
 
 static const char *jump_name(uint16_t op) {
         switch (op) {
-        case BPF_JEQ: return "jeq";
-        case BPF_JGT: return "jgt";
-        case BPF_JGE: return "jge";
-        case BPF_JSET: return "jset";
-        default: return "?";
+        case BPF_JEQ:
+                return "jeq";
+        case BPF_JGT:
+                return "jgt";
+        case BPF_JGE:
+                return "jge";
+        case BPF_JSET:
+                return "jset";
+        default:
+                return "?";
         }
 }
 
@@ -419,107 +425,63 @@ typedef struct {
         bool valid;
 } CheckCase;
 
-#define CHECK_CASE(n, v, ...)                                                           \
-        {                                                                               \
-                .name = (n), .valid = (v), .prog = { __VA_ARGS__ },                     \
-                .len = sizeof((struct sock_filter[]) { __VA_ARGS__ }) / sizeof(struct sock_filter), \
+#define CHECK_CASE(n, v, ...)                                                                                          \
+        {                                                                                                              \
+                .name = (n), .valid = (v), .prog = { __VA_ARGS__ },                                                    \
+                .len = sizeof((struct sock_filter[]){ __VA_ARGS__ }) / sizeof(struct sock_filter),                     \
         }
 
 static const CheckCase check_cases[] = {
         CHECK_CASE("ret only", true, RET_ALLOW),
-        CHECK_CASE("ld abs last word", true,
-                   BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 60), RET_ALLOW),
-        CHECK_CASE("ld abs misaligned", false,
-                   BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 2), RET_ALLOW),
-        CHECK_CASE("ld abs past seccomp_data", false,
-                   BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 64), RET_ALLOW),
+        CHECK_CASE("ld abs last word", true, BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 60), RET_ALLOW),
+        CHECK_CASE("ld abs misaligned", false, BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 2), RET_ALLOW),
+        CHECK_CASE("ld abs past seccomp_data", false, BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 64), RET_ALLOW),
         CHECK_CASE("ld abs ancillary", false,
                    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t) SKF_AD_OFF + SKF_AD_PROTOCOL), RET_ALLOW),
-        CHECK_CASE("ld half word", false,
-                   BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 0), RET_ALLOW),
-        CHECK_CASE("ld byte", false,
-                   BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0), RET_ALLOW),
-        CHECK_CASE("ld indirect", false,
-                   BPF_STMT(BPF_LD | BPF_W | BPF_IND, 0), RET_ALLOW),
-        CHECK_CASE("ldx msh", false,
-                   BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0), RET_ALLOW),
-        CHECK_CASE("mod k", false,
-                   BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, 3), RET_ALLOW),
-        CHECK_CASE("mod x", false,
-                   BPF_STMT(BPF_LDX | BPF_IMM, 3),
-                   BPF_STMT(BPF_ALU | BPF_MOD | BPF_X, 0), RET_ALLOW),
-        CHECK_CASE("neg with x bit", false,
-                   BPF_STMT(BPF_ALU | BPF_NEG | BPF_X, 0), RET_ALLOW),
-        CHECK_CASE("ret x", false,
-                   BPF_STMT(BPF_RET | BPF_X, 0)),
-        CHECK_CASE("unknown opcode", false,
-                   BPF_STMT(0xffff, 0), RET_ALLOW),
-        CHECK_CASE("div by constant zero", false,
-                   BPF_STMT(BPF_ALU | BPF_DIV | BPF_K, 0), RET_ALLOW),
-        CHECK_CASE("div by x", true,
-                   BPF_STMT(BPF_LDX | BPF_IMM, 3),
-                   BPF_STMT(BPF_ALU | BPF_DIV | BPF_X, 0), RET_ALLOW),
-        CHECK_CASE("lsh by 31", true,
-                   BPF_STMT(BPF_ALU | BPF_LSH | BPF_K, 31), RET_ALLOW),
-        CHECK_CASE("lsh by 32", false,
-                   BPF_STMT(BPF_ALU | BPF_LSH | BPF_K, 32), RET_ALLOW),
-        CHECK_CASE("rsh by 32", false,
-                   BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 32), RET_ALLOW),
-        CHECK_CASE("st to last cell and back", true,
-                   BPF_STMT(BPF_ST, 15), BPF_STMT(BPF_LD | BPF_MEM, 15), RET_ALLOW),
-        CHECK_CASE("st past the cells", false,
-                   BPF_STMT(BPF_ST, 16), RET_ALLOW),
-        CHECK_CASE("stx past the cells", false,
-                   BPF_STMT(BPF_STX, 16), RET_ALLOW),
-        CHECK_CASE("ld mem past the cells", false,
-                   BPF_STMT(BPF_LD | BPF_MEM, 16), RET_ALLOW),
-        CHECK_CASE("ldx mem past the cells", false,
-                   BPF_STMT(BPF_LDX | BPF_MEM, 16), RET_ALLOW),
-        CHECK_CASE("cell read before any write", false,
-                   BPF_STMT(BPF_LD | BPF_MEM, 0), RET_ALLOW),
-        CHECK_CASE("cell written on one branch only", false,
-                   BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),
-                   BPF_STMT(BPF_ST, 0),
-                   BPF_STMT(BPF_LDX | BPF_MEM, 0), RET_ALLOW),
-        CHECK_CASE("cell written on both branches", true,
-                   BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2),
-                   BPF_STMT(BPF_ST, 0),
-                   BPF_STMT(BPF_JMP | BPF_JA, 1),
-                   BPF_STMT(BPF_STX, 0),
+        CHECK_CASE("ld half word", false, BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 0), RET_ALLOW),
+        CHECK_CASE("ld byte", false, BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0), RET_ALLOW),
+        CHECK_CASE("ld indirect", false, BPF_STMT(BPF_LD | BPF_W | BPF_IND, 0), RET_ALLOW),
+        CHECK_CASE("ldx msh", false, BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0), RET_ALLOW),
+        CHECK_CASE("mod k", false, BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, 3), RET_ALLOW),
+        CHECK_CASE("mod x", false, BPF_STMT(BPF_LDX | BPF_IMM, 3), BPF_STMT(BPF_ALU | BPF_MOD | BPF_X, 0), RET_ALLOW),
+        CHECK_CASE("neg with x bit", false, BPF_STMT(BPF_ALU | BPF_NEG | BPF_X, 0), RET_ALLOW),
+        CHECK_CASE("ret x", false, BPF_STMT(BPF_RET | BPF_X, 0)),
+        CHECK_CASE("unknown opcode", false, BPF_STMT(0xffff, 0), RET_ALLOW),
+        CHECK_CASE("div by constant zero", false, BPF_STMT(BPF_ALU | BPF_DIV | BPF_K, 0), RET_ALLOW),
+        CHECK_CASE("div by x", true, BPF_STMT(BPF_LDX | BPF_IMM, 3), BPF_STMT(BPF_ALU | BPF_DIV | BPF_X, 0), RET_ALLOW),
+        CHECK_CASE("lsh by 31", true, BPF_STMT(BPF_ALU | BPF_LSH | BPF_K, 31), RET_ALLOW),
+        CHECK_CASE("lsh by 32", false, BPF_STMT(BPF_ALU | BPF_LSH | BPF_K, 32), RET_ALLOW),
+        CHECK_CASE("rsh by 32", false, BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 32), RET_ALLOW),
+        CHECK_CASE("st to last cell and back", true, BPF_STMT(BPF_ST, 15), BPF_STMT(BPF_LD | BPF_MEM, 15), RET_ALLOW),
+        CHECK_CASE("st past the cells", false, BPF_STMT(BPF_ST, 16), RET_ALLOW),
+        CHECK_CASE("stx past the cells", false, BPF_STMT(BPF_STX, 16), RET_ALLOW),
+        CHECK_CASE("ld mem past the cells", false, BPF_STMT(BPF_LD | BPF_MEM, 16), RET_ALLOW),
+        CHECK_CASE("ldx mem past the cells", false, BPF_STMT(BPF_LDX | BPF_MEM, 16), RET_ALLOW),
+        CHECK_CASE("cell read before any write", false, BPF_STMT(BPF_LD | BPF_MEM, 0), RET_ALLOW),
+        CHECK_CASE("cell written on one branch only", false, BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),
+                   BPF_STMT(BPF_ST, 0), BPF_STMT(BPF_LDX | BPF_MEM, 0), RET_ALLOW),
+        CHECK_CASE("cell written on both branches", true, BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2),
+                   BPF_STMT(BPF_ST, 0), BPF_STMT(BPF_JMP | BPF_JA, 1), BPF_STMT(BPF_STX, 0),
                    BPF_STMT(BPF_LDX | BPF_MEM, 0), RET_ALLOW),
         /* Only reachable from the JA, after cell 0 was written; the kernel
          * still refuses it because its pass carries the state across the
          * return. We must refuse it as well. */
-        CHECK_CASE("cell state carried across a return", false,
-                   BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 2),
-                   BPF_STMT(BPF_ST, 0),
-                   BPF_STMT(BPF_JMP | BPF_JA, 1),
-                   RET_ALLOW,
-                   BPF_STMT(BPF_LD | BPF_MEM, 0), RET_ALLOW),
-        CHECK_CASE("ja to the last instruction", true,
-                   BPF_STMT(BPF_JMP | BPF_JA, 1), BPF_STMT(BPF_LD | BPF_IMM, 0), RET_ALLOW),
-        CHECK_CASE("ja past the end", false,
-                   BPF_STMT(BPF_JMP | BPF_JA, 2), BPF_STMT(BPF_LD | BPF_IMM, 0), RET_ALLOW),
-        CHECK_CASE("ja huge", false,
-                   BPF_STMT(BPF_JMP | BPF_JA, 0xffffffff), RET_ALLOW),
-        CHECK_CASE("jeq true past the end", false,
-                   BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0), RET_ALLOW),
-        CHECK_CASE("jeq false past the end", false,
-                   BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1), RET_ALLOW),
-        CHECK_CASE("jset x false past the end", false,
-                   BPF_JUMP(BPF_JMP | BPF_JSET | BPF_X, 0, 0, 1), RET_ALLOW),
-        CHECK_CASE("falls off the end", false,
+        CHECK_CASE("cell state carried across a return", false, BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 2),
+                   BPF_STMT(BPF_ST, 0), BPF_STMT(BPF_JMP | BPF_JA, 1), RET_ALLOW, BPF_STMT(BPF_LD | BPF_MEM, 0),
+                   RET_ALLOW),
+        CHECK_CASE("ja to the last instruction", true, BPF_STMT(BPF_JMP | BPF_JA, 1), BPF_STMT(BPF_LD | BPF_IMM, 0),
+                   RET_ALLOW),
+        CHECK_CASE("ja past the end", false, BPF_STMT(BPF_JMP | BPF_JA, 2), BPF_STMT(BPF_LD | BPF_IMM, 0), RET_ALLOW),
+        CHECK_CASE("ja huge", false, BPF_STMT(BPF_JMP | BPF_JA, 0xffffffff), RET_ALLOW),
+        CHECK_CASE("jeq true past the end", false, BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0), RET_ALLOW),
+        CHECK_CASE("jeq false past the end", false, BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1), RET_ALLOW),
+        CHECK_CASE("jset x false past the end", false, BPF_JUMP(BPF_JMP | BPF_JSET | BPF_X, 0, 0, 1), RET_ALLOW),
+        CHECK_CASE("falls off the end", false, BPF_STMT(BPF_LD | BPF_IMM, 0)),
+        CHECK_CASE("return not last", false, RET_ALLOW, BPF_STMT(BPF_LD | BPF_IMM, 0)),
+        CHECK_CASE("branch that falls off the end", false, BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1), RET_ALLOW,
                    BPF_STMT(BPF_LD | BPF_IMM, 0)),
-        CHECK_CASE("return not last", false,
-                   RET_ALLOW, BPF_STMT(BPF_LD | BPF_IMM, 0)),
-        CHECK_CASE("branch that falls off the end", false,
-                   BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),
-                   RET_ALLOW,
-                   BPF_STMT(BPF_LD | BPF_IMM, 0)),
-        CHECK_CASE("ld len", true,
-                   BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0), RET_ALLOW),
-        CHECK_CASE("ldx len", true,
-                   BPF_STMT(BPF_LDX | BPF_W | BPF_LEN, 0), RET_ALLOW),
+        CHECK_CASE("ld len", true, BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0), RET_ALLOW),
+        CHECK_CASE("ldx len", true, BPF_STMT(BPF_LDX | BPF_W | BPF_LEN, 0), RET_ALLOW),
 };
 
 static void test_check_cases(void) {
@@ -566,13 +528,13 @@ static void test_check_length(void) {
 #define PROBES_MAX 4
 
 typedef struct {
-        int load_errno;              /* 0: the kernel accepted the program */
-        int term_signal;             /* non-zero: the child was killed by it */
+        int load_errno; /* 0: the kernel accepted the program */
+        int term_signal; /* non-zero: the child was killed by it */
         int probe_errno[PROBES_MAX]; /* errno of each probe call, 0 if it succeeded */
 } KernelOutcome;
 
-static void kernel_run(const struct sock_filter *prog, size_t len, long probe_nr,
-                       const uint64_t (*probes)[6], size_t n_probes, KernelOutcome *ret) {
+static void kernel_run(const struct sock_filter *prog, size_t len, long probe_nr, const uint64_t (*probes)[6],
+                       size_t n_probes, KernelOutcome *ret) {
         int fds[2], status;
         pid_t pid;
         ssize_t n;
@@ -653,19 +615,18 @@ static bool kernel_filters_usable(void) {
                 usable = outcome.load_errno == 0 && outcome.term_signal == 0 &&
                          outcome.probe_errno[0] == CALIBRATION_ERRNO;
                 if (!usable)
-                        g_test_message("seccomp probe: load errno %d, signal %d, probe errno %d",
-                                       outcome.load_errno, outcome.term_signal,
-                                       outcome.probe_errno[0]);
+                        g_test_message("seccomp probe: load errno %d, signal %d, probe errno %d", outcome.load_errno,
+                                       outcome.term_signal, outcome.probe_errno[0]);
         }
         return usable;
 }
 
-#define SKIP_UNLESS_KERNEL_FILTERS()                                                    \
-        do {                                                                            \
-                if (!kernel_filters_usable()) {                                         \
-                        g_test_skip("seccomp filters cannot be run for the native arch here"); \
-                        return;                                                         \
-                }                                                                       \
+#define SKIP_UNLESS_KERNEL_FILTERS()                                                                                   \
+        do {                                                                                                           \
+                if (!kernel_filters_usable()) {                                                                        \
+                        g_test_skip("seccomp filters cannot be run for the native arch here");                         \
+                        return;                                                                                        \
+                }                                                                                                      \
         } while (0)
 
 static void test_kernel_check_agrees(void) {
@@ -704,8 +665,7 @@ static void test_kernel_check_agrees(void) {
 #define WINDOW_MASK 0x7ffu
 #define WINDOW_MARK 0x800u
 
-static void kernel_compute(const struct sock_filter *op, uint32_t a, uint32_t x,
-                           uint32_t want) {
+static void kernel_compute(const struct sock_filter *op, uint32_t a, uint32_t x, uint32_t want) {
         const struct sock_filter prog[] = {
                 BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NR_OFFSET),
                 BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 12),
@@ -779,8 +739,8 @@ static void test_kernel_jumps_agree(void) {
                                 BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)),
                                 BPF_STMT(BPF_MISC | BPF_TAX, 0),
                                 BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0)),
-                                BPF_JUMP(BPF_JMP | c->op | (use_x ? BPF_X : BPF_K),
-                                         use_x ? ~c->operand : c->operand, 1, 0),
+                                BPF_JUMP(BPF_JMP | c->op | (use_x ? BPF_X : BPF_K), use_x ? ~c->operand : c->operand, 1,
+                                         0),
                                 BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | WINDOW_MARK | NOT_TAKEN),
                                 BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | WINDOW_MARK | TAKEN),
                                 RET_ALLOW,
@@ -790,8 +750,7 @@ static void test_kernel_jumps_agree(void) {
                         uint32_t want = SECCOMP_RET_ERRNO | WINDOW_MARK | (c->taken ? TAKEN : NOT_TAKEN);
                         KernelOutcome outcome;
 
-                        g_test_message("%s%s 0x%x, 0x%x", jump_name(c->op), use_x ? " x" : "",
-                                       c->a, c->operand);
+                        g_test_message("%s%s 0x%x, 0x%x", jump_name(c->op), use_x ? " x" : "", c->a, c->operand);
                         memcpy(data.args, probes[0], sizeof(data.args));
                         g_assert_cmphex(run(prog, G_N_ELEMENTS(prog), &data), ==, want);
 
@@ -819,8 +778,7 @@ static void test_kernel_div_by_x_zero_kills(void) {
 
         SKIP_UNLESS_KERNEL_FILTERS();
 
-        check_action("getppid, 5 / X(0)", run(prog, G_N_ELEMENTS(prog), &data),
-                     SECCOMP_RET_KILL_THREAD);
+        check_action("getppid, 5 / X(0)", run(prog, G_N_ELEMENTS(prog), &data), SECCOMP_RET_KILL_THREAD);
         /* Killing the only thread ends the process with SIGSYS. */
         kernel_run(prog, G_N_ELEMENTS(prog), SYS_getppid, probes, 1, &outcome);
         g_assert_cmpint(outcome.term_signal, ==, SIGSYS);
@@ -833,12 +791,18 @@ static const uint32_t arm_family[] = { SCMP_ARCH_AARCH64, SCMP_ARCH_ARM };
 
 static const char *arch_name(uint32_t arch) {
         switch (arch) {
-        case SCMP_ARCH_X86_64: return "x86_64";
-        case SCMP_ARCH_X86: return "x86";
-        case SCMP_ARCH_X32: return "x32";
-        case SCMP_ARCH_AARCH64: return "aarch64";
-        case SCMP_ARCH_ARM: return "arm";
-        default: return "?";
+        case SCMP_ARCH_X86_64:
+                return "x86_64";
+        case SCMP_ARCH_X86:
+                return "x86";
+        case SCMP_ARCH_X32:
+                return "x32";
+        case SCMP_ARCH_AARCH64:
+                return "aarch64";
+        case SCMP_ARCH_ARM:
+                return "arm";
+        default:
+                return "?";
         }
 }
 
@@ -867,7 +831,7 @@ static scmp_filter_ctx new_filter(const uint32_t *arches, size_t n_arches, int o
  * two-value SCMP_A*() macros leave datum_b out of the initializer, which
  * clang's -Wmissing-field-initializers turns into an error. */
 static struct scmp_arg_cmp arg_equals(unsigned arg, uint64_t value) {
-        return (struct scmp_arg_cmp) { .arg = arg, .op = SCMP_CMP_EQ, .datum_a = value };
+        return (struct scmp_arg_cmp){ .arg = arg, .op = SCMP_CMP_EQ, .datum_a = value };
 }
 
 /* The shape of the launcher's rules: plain denials, clone3 -> ENOSYS, and
@@ -891,11 +855,10 @@ static void export_filter(scmp_filter_ctx filter, struct sock_filter **ret_prog,
         g_assert_cmpint(bpf_check(*ret_prog, *ret_len), ==, 0);
 }
 
-static void expect(const struct sock_filter *prog, size_t len, uint32_t arch, const char *name,
-                   uint64_t arg0, uint64_t arg1, uint32_t want) {
+static void expect(const struct sock_filter *prog, size_t len, uint32_t arch, const char *name, uint64_t arg0,
+                   uint64_t arg1, uint32_t want) {
         const uint64_t args[6] = { arg0, arg1 };
-        g_autofree char *what = g_strdup_printf("%s %s(0x%" G_GINT64_MODIFIER "x, 0x%"
-                                                G_GINT64_MODIFIER "x)",
+        g_autofree char *what = g_strdup_printf("%s %s(0x%" G_GINT64_MODIFIER "x, 0x%" G_GINT64_MODIFIER "x)",
                                                 arch_name(arch), name, arg0, arg1);
         uint32_t got = 0xdeadbeef;
 
@@ -911,10 +874,8 @@ typedef struct {
 /* Pinned so the per-arch checks below cannot be comparing one number with
  * itself: each ABI really numbers these differently. */
 static const SyscallNumbers syscall_numbers[] = {
-        { "mount", { 165, 21, X32_BIT | 165, 40, 21 } },
-        { "clone", { 56, 120, X32_BIT | 56, 220, 120 } },
-        { "clone3", { 435, 435, X32_BIT | 435, 435, 435 } },
-        { "ioctl", { 16, 54, X32_BIT | 514, 29, 54 } },
+        { "mount", { 165, 21, X32_BIT | 165, 40, 21 } },     { "clone", { 56, 120, X32_BIT | 56, 220, 120 } },
+        { "clone3", { 435, 435, X32_BIT | 435, 435, 435 } }, { "ioctl", { 16, 54, X32_BIT | 514, 29, 54 } },
         { "getpid", { 39, 20, X32_BIT | 39, 172, 20 } },
 };
 
@@ -928,8 +889,7 @@ static void test_syscall_numbers(void) {
                         int nr = -1;
 
                         g_test_message("%s on %s", syscall_numbers[i].name, arch_name(arches[a]));
-                        g_assert_cmpint(seccomp_expect_syscall_nr(arches[a], syscall_numbers[i].name, &nr),
-                                        ==, 0);
+                        g_assert_cmpint(seccomp_expect_syscall_nr(arches[a], syscall_numbers[i].name, &nr), ==, 0);
                         g_assert_cmpint(nr, ==, syscall_numbers[i].nr[a]);
                 }
 }
@@ -938,7 +898,7 @@ typedef struct {
         const uint32_t *arches;
         size_t n_arches;
         int optimize;
-        const uint32_t *foreign;  /* AUDIT_ARCH values the filter must kill */
+        const uint32_t *foreign; /* AUDIT_ARCH values the filter must kill */
         size_t n_foreign;
 } FamilyCase;
 
@@ -1001,8 +961,8 @@ static void test_policy_family(gconstpointer user_data) {
                                 continue;
                         g_assert_cmpint(seccomp_expect_syscall_nr(fc->arches[j], "mount", &mount_nr), ==, 0);
                         local_name = seccomp_syscall_resolve_num_arch(arch, mount_nr);
-                        g_test_message("%s mount (%d) on %s is %s", arch_name(fc->arches[j]), mount_nr,
-                                       arch_name(arch), local_name ? local_name : "no syscall");
+                        g_test_message("%s mount (%d) on %s is %s", arch_name(fc->arches[j]), mount_nr, arch_name(arch),
+                                       local_name ? local_name : "no syscall");
                         free(local_name);
                         g_assert_cmpint(seccomp_expect_action_nr(prog, len, audit_arch, mount_nr, NULL, &got), ==, 0);
                         check_action("mount number of another arch", got, allow);
@@ -1012,7 +972,8 @@ static void test_policy_family(gconstpointer user_data) {
                 g_assert_cmpint(seccomp_expect_syscall_nr(arch, "getpid", &getpid_nr), ==, 0);
                 for (size_t f = 0; f < fc->n_foreign; f++) {
                         uint32_t got = 0;
-                        g_assert_cmpint(seccomp_expect_action_nr(prog, len, fc->foreign[f], getpid_nr, NULL, &got), ==, 0);
+                        g_assert_cmpint(seccomp_expect_action_nr(prog, len, fc->foreign[f], getpid_nr, NULL, &got), ==,
+                                        0);
                         check_action("foreign arch", got, SCMP_ACT_KILL_PROCESS);
                 }
         }
@@ -1050,9 +1011,8 @@ static void test_unmasked_ioctl_compare_is_bypassed(void) {
         g_autofree struct sock_filter *prog = NULL;
         size_t len = 0;
 
-        g_assert_cmpint(seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
-                                         arg_equals(1, TIOCSTI)),
-                        ==, 0);
+        g_assert_cmpint(seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1, arg_equals(1, TIOCSTI)), ==,
+                        0);
         export_filter(filter, &prog, &len);
 
         for (size_t i = 0; i < G_N_ELEMENTS(arches); i++) {
@@ -1071,8 +1031,7 @@ static void test_socket_rule_on_x86(void) {
         size_t len = 0;
         int nr = -1;
 
-        g_assert_cmpint(seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 1,
-                                         arg_equals(0, AF_VSOCK)),
+        g_assert_cmpint(seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 1, arg_equals(0, AF_VSOCK)),
                         ==, 0);
         export_filter(filter, &prog, &len);
 
@@ -1123,9 +1082,9 @@ static void test_kernel_libseccomp_ioctl_agrees(void) {
                         uint32_t predicted = 0;
                         int predicted_errno;
 
-                        g_assert_cmpint(seccomp_expect_action(prog, len, SCMP_ARCH_NATIVE, "ioctl",
-                                                              probes[i], &predicted),
-                                        ==, 0);
+                        g_assert_cmpint(
+                                seccomp_expect_action(prog, len, SCMP_ARCH_NATIVE, "ioctl", probes[i], &predicted), ==,
+                                0);
                         predicted_errno = predicted == SCMP_ACT_ALLOW ? EBADF : (int) (predicted & SECCOMP_RET_DATA);
                         g_test_message("%s ioctl cmd 0x%" G_GINT64_MODIFIER "x: kernel %d, predicted %d",
                                        masked ? "masked" : "plain", probes[i][1], outcome.probe_errno[i],
@@ -1212,8 +1171,7 @@ static void test_expect_action_passes_data(void) {
                 };
                 uint32_t got = 0;
 
-                g_assert_cmpint(seccomp_expect_action_nr(prog, G_N_ELEMENTS(prog), AUDIT_ARCH_X86_64,
-                                                         0x30, args, &got),
+                g_assert_cmpint(seccomp_expect_action_nr(prog, G_N_ELEMENTS(prog), AUDIT_ARCH_X86_64, 0x30, args, &got),
                                 ==, 0);
                 check_action("selected word", got, SECCOMP_RET_ERRNO | want[i]);
         }
@@ -1230,8 +1188,8 @@ static void test_expect_action_passes_data(void) {
                 };
                 uint32_t got = 0;
 
-                g_assert_cmpint(seccomp_expect_action(nr_and_arch, G_N_ELEMENTS(nr_and_arch), SCMP_ARCH_X32,
-                                                      "getpid", NULL, &got),
+                g_assert_cmpint(seccomp_expect_action(nr_and_arch, G_N_ELEMENTS(nr_and_arch), SCMP_ARCH_X32, "getpid",
+                                                      NULL, &got),
                                 ==, 0);
                 check_action("x32 getpid", got, SECCOMP_RET_ERRNO | 1);
                 g_assert_cmpint(seccomp_expect_action(nr_and_arch, G_N_ELEMENTS(nr_and_arch), SCMP_ARCH_X86_64,
