@@ -1,0 +1,214 @@
+# shellcheck shell=bash
+# Helpers for the system suite: a real systemd booted with systemd-nspawn from
+# a cached Debian root. Sourced by tests/system/test-*.sh; also runnable as
+#
+#   tests/system/lib-nspawn.sh build-root    # build or refresh the cached root only
+#
+# The host's PID 1 need not be systemd: nspawn boots systemd as the
+# container's PID 1 and we reach it with nsenter, because systemctl -M and
+# machinectl need a systemd on the host.
+#
+# Environment:
+#   OVH_CACHE           cache directory outside the checkout (default /var/cache/openvscode-host)
+#   OVH_DEBIAN_MIRROR   mirror for debootstrap (default http://deb.debian.org/debian)
+
+OVH_CACHE=${OVH_CACHE:-/var/cache/openvscode-host}
+OVH_DEBIAN_MIRROR=${OVH_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+OVH_SUITE=bookworm
+
+# The runtime dependencies of the package and of the suite itself. They are
+# preinstalled in the cached root so that a test boot needs no network
+# (--private-network) and costs seconds, not minutes.
+OVH_ROOT_PACKAGES=(systemd systemd-sysv dbus iproute2 netcat-openbsd curl nodejs
+    libglib2.0-0 libcap2 libseccomp2 libsystemd0 git procps)
+# Bump the first field when the way the root is made changes; the package
+# list is part of the key, so changing it rebuilds the cache by itself.
+OVH_ROOT_KEY="4 $OVH_SUITE $(uname -m) ${OVH_ROOT_PACKAGES[*]}"
+OVH_ROOT=$OVH_CACHE/nspawn-root
+
+nspawn_log() { printf '# %s\n' "$*" >&2; }
+
+# Is the machine able to run this suite at all? Prints the reason when not.
+nspawn_possible() {
+    if ((EUID != 0)); then echo "not root"; return 1; fi
+    local t
+    for t in systemd-nspawn debootstrap nsenter; do
+        command -v "$t" >/dev/null || { echo "$t is not installed"; return 1; }
+    done
+    if [[ ! -d /sys/fs/cgroup/systemd && ! -f /sys/fs/cgroup/cgroup.controllers ]]; then
+        echo "no systemd-compatible cgroup hierarchy"; return 1
+    fi
+    return 0
+}
+
+# Build the cached root if it is missing or was made from another package
+# list. The root is built in a temporary directory next to the cache and
+# renamed into place, so an interrupted debootstrap never leaves a half root
+# that a later run would take for a good one. A lock serialises concurrent
+# builders (the packaging suite uses the same root).
+nspawn_build_root() {
+    mkdir -p "$OVH_CACHE"
+    local lock=$OVH_CACHE/.nspawn-root.lock
+    exec {lockfd}>"$lock"
+    flock "$lockfd"
+    if [[ -f $OVH_ROOT/.ovh-root-key && "$(cat "$OVH_ROOT/.ovh-root-key")" == "$OVH_ROOT_KEY" ]]; then
+        exec {lockfd}>&-
+        return 0
+    fi
+    # Under the lock, other builders' leftovers are from runs that died.
+    rm -rf "$OVH_CACHE"/nspawn-root.new.* "$OVH_CACHE"/nspawn-root.old.*
+    local tmp
+    tmp=$(mktemp -d "$OVH_CACHE/nspawn-root.new.XXXXXX")
+    # mktemp makes it 0700: as the container's / that would lock every
+    # account but root out of the whole file system (dbus-daemon hangs).
+    chmod 0755 "$tmp"
+    nspawn_log "building $OVH_ROOT with debootstrap (about 3 minutes)"
+    local include
+    include=$(IFS=,; echo "${OVH_ROOT_PACKAGES[*]}")
+    if ! debootstrap --variant=minbase --include="$include" \
+        "$OVH_SUITE" "$tmp" "$OVH_DEBIAN_MIRROR" >"$tmp.log" 2>&1; then
+        tail -n 30 "$tmp.log" >&2
+        rm -rf "$tmp" "$tmp.log"
+        exec {lockfd}>&-
+        return 1
+    fi
+    rm -f "$tmp.log"
+    # A root that boots quickly and quietly: no getty on the console pipe,
+    # no timers that start apt or man-db work in the middle of a test, and a
+    # machine-id left empty so every copy gets its own at first boot.
+    chroot "$tmp" systemctl mask --quiet console-getty.service getty@tty1.service \
+        apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer \
+        fstrim.timer systemd-timesyncd.service >/dev/null 2>&1 || true
+    chroot "$tmp" apt-get clean
+    rm -rf "$tmp"/var/lib/apt/lists/*
+    : >"$tmp/etc/machine-id"
+    printf '%s\n' "$OVH_ROOT_KEY" >"$tmp/.ovh-root-key"
+    local old=$OVH_CACHE/nspawn-root.old.$$
+    if [[ -e $OVH_ROOT ]]; then
+        mv "$OVH_ROOT" "$old"
+    fi
+    mv "$tmp" "$OVH_ROOT"
+    rm -rf "$old"
+    exec {lockfd}>&-
+    nspawn_log "cached root ready: $OVH_ROOT"
+}
+
+# A scratch copy of the cached root under DIR/root, on the same file system
+# as the cache when possible so that reflinks make it cheap. Prints its path.
+nspawn_copy_root() {
+    local dir=$1
+    cp -a --reflink=auto "$OVH_ROOT" "$dir/root"
+    chmod 0755 "$dir/root"
+    rm -f "$dir/root/.ovh-root-key"
+    printf '%s\n' "$dir/root"
+}
+
+# The shell that boots containers moves into a cgroup of its own first:
+# nspawn puts the container's cgroups below the caller's, and the host's
+# root cgroup is no place for them. Only this directory is removed again.
+NSPAWN_CGROUP=
+nspawn_enter_cgroup() {
+    local h
+    NSPAWN_CGROUP=ovh-system-test-$$
+    for h in systemd unified; do
+        [[ -d /sys/fs/cgroup/$h ]] || continue
+        mkdir -p "/sys/fs/cgroup/$h/$NSPAWN_CGROUP"
+        echo $$ >"/sys/fs/cgroup/$h/$NSPAWN_CGROUP/cgroup.procs"
+    done
+}
+nspawn_leave_cgroup() {
+    local h
+    [[ -n $NSPAWN_CGROUP ]] || return 0
+    for h in systemd unified; do
+        [[ -d /sys/fs/cgroup/$h/$NSPAWN_CGROUP ]] || continue
+        echo $$ >"/sys/fs/cgroup/$h/cgroup.procs" 2>/dev/null || true
+        find "/sys/fs/cgroup/$h/$NSPAWN_CGROUP" -depth -type d -exec rmdir {} + 2>/dev/null || true
+    done
+    NSPAWN_CGROUP=
+}
+
+# nspawn_boot ROOT NAME LOG [nspawn options...]: boots ROOT's systemd as the
+# container's PID 1 and waits until it has finished booting. Sets
+# NSPAWN_PID (the nspawn process), NSPAWN_LEADER (the container's PID 1 as
+# seen from the host), NSPAWN_NAME and NSPAWN_STATE (what
+# systemctl is-system-running said: running when all went well).
+#
+# --register=no --keep-unit: without a systemd on the host there is no
+# machined to register with and no unit to move into.
+NSPAWN_PID= NSPAWN_LEADER= NSPAWN_NAME= NSPAWN_STATE=
+nspawn_boot() {
+    local root=$1 name=$2 log=$3 i
+    shift 3
+    NSPAWN_NAME=$name
+    systemd-nspawn --quiet --boot --directory="$root" --machine="$name" \
+        --register=no --keep-unit --console=pipe "$@" >"$log" 2>&1 </dev/null &
+    NSPAWN_PID=$!
+    NSPAWN_LEADER=
+    # nspawn's first child is short-lived; the container's PID 1 is the
+    # child whose command is systemd.
+    for i in $(seq 200); do
+        NSPAWN_LEADER=$(ps -o pid=,comm= --ppid "$NSPAWN_PID" 2>/dev/null | awk '$2 == "systemd" { print $1; exit }')
+        [[ -n $NSPAWN_LEADER ]] && break
+        kill -0 "$NSPAWN_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    if [[ -z $NSPAWN_LEADER ]]; then
+        nspawn_log "container $name did not start:"; tail -n 30 "$log" >&2
+        return 1
+    fi
+    for i in $(seq 200); do
+        IN test -S /run/systemd/private 2>/dev/null && break
+        sleep 0.05
+    done
+    NSPAWN_STATE=$(IN timeout 120 systemctl is-system-running --wait 2>/dev/null) || true
+    if [[ $NSPAWN_STATE != running ]]; then
+        nspawn_log "container $name booted into state '$NSPAWN_STATE'; failed units:"
+        IN systemctl --failed --no-legend --no-pager >&2 || true
+    fi
+}
+
+# IN COMMAND...: runs COMMAND inside the booted container (all of its
+# namespaces), as its root.
+IN() { nsenter --target="$NSPAWN_LEADER" --mount --uts --ipc --net --pid --cgroup -- "$@"; }
+
+# Waits for the container to shut down after a poweroff; kills it if it
+# takes longer than TIMEOUT seconds (default 60).
+nspawn_wait_exit() {
+    local timeout=${1:-60} i
+    for i in $(seq $((timeout * 10))); do
+        kill -0 "$NSPAWN_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$NSPAWN_PID" 2>/dev/null; then
+        nspawn_log "container $NSPAWN_NAME did not power off within ${timeout}s: killing it"
+        kill -KILL "$NSPAWN_PID" 2>/dev/null || true
+        # A killed nspawn leaves the container's PID 1 running: killing it
+        # ends every process of its PID namespace.
+        [[ -n $NSPAWN_LEADER ]] && kill -KILL "$NSPAWN_LEADER" 2>/dev/null || true
+    fi
+    wait "$NSPAWN_PID" 2>/dev/null || true
+    rm -rf "/run/systemd/nspawn/propagate/$NSPAWN_NAME"
+    NSPAWN_PID= NSPAWN_LEADER=
+}
+
+# Stops a container that is still running (SIGTERM asks nspawn for a clean
+# shutdown of the container, SIGKILL after 10 s).
+nspawn_stop() {
+    [[ -n $NSPAWN_PID ]] || return 0
+    if kill -0 "$NSPAWN_PID" 2>/dev/null; then
+        kill -TERM "$NSPAWN_PID" 2>/dev/null || true
+        nspawn_wait_exit 10
+    else
+        wait "$NSPAWN_PID" 2>/dev/null || true
+        rm -rf "/run/systemd/nspawn/propagate/$NSPAWN_NAME"
+        NSPAWN_PID= NSPAWN_LEADER=
+    fi
+}
+
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+    set -euo pipefail
+    case ${1:-} in
+        build-root) nspawn_build_root ;;
+        *) echo "usage: $0 build-root" >&2; exit 64 ;;
+    esac
+fi
