@@ -75,7 +75,9 @@ static int copy_skel(const char *home, const char *name, GError **error) {
         g_autofree char *data = NULL;
         gsize length = 0;
 
-        if (access(dst, F_OK) == 0 || errno != ENOENT)
+        /* AT_EACCESS: check with the file-system identity (the account), not
+         * the real uid, which is root's. */
+        if (faccessat(AT_FDCWD, dst, F_OK, AT_EACCESS | AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
                 return 0;
         if (!g_file_get_contents(src, &data, &length, NULL))
                 return 0; /* no skeleton on this system: nothing to copy */

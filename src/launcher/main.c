@@ -133,18 +133,42 @@ static char *runtime_token_path(const OvhAccount *account) {
 /* The token file the server reads: readable by the account only. */
 static int write_runtime_token(const char *path, const char *token, const OvhAccount *account, GError **error) {
         g_autofree char *dir = g_path_get_dirname(path);
+        g_autofree char *parent = g_path_get_dirname(dir);
         bool root = geteuid() == 0;
+        struct stat st;
+        int r, r_self;
 
-        if (g_mkdir_with_parents(dir, 0755) < 0)
-                return ovh_fail(error, EX_CANTCREAT, errno, "cannot create %s: %s", dir, g_strerror(errno));
-        if (root && !getenv("RUNTIME_DIRECTORY")) {
-                /* Our own per-account directory under /run (not systemd's). */
-                if (chown(dir, account->uid, account->gid) < 0 || chmod(dir, 0700) < 0)
+        if (!root || getenv("RUNTIME_DIRECTORY")) {
+                /* systemd's RuntimeDirectory= (root's, 0711) or our own
+                 * unprivileged start: write it here, give it to the account. */
+                if (g_mkdir_with_parents(dir, 0755) < 0)
+                        return ovh_fail(error, EX_CANTCREAT, errno, "cannot create %s: %s", dir, g_strerror(errno));
+                return ovh_token_write_file(path, token, 0400, root ? account->uid : (uid_t) -1,
+                                            root ? account->gid : (gid_t) -1, error);
+        }
+
+        /* Started as root outside systemd: a directory of the account's own
+         * under /run, created once by root and written as the account (root
+         * here may lack CAP_DAC_OVERRIDE and CAP_FOWNER, as in the unit). */
+        if (g_mkdir_with_parents(parent, 0755) < 0)
+                return ovh_fail(error, EX_CANTCREAT, errno, "cannot create %s: %s", parent, g_strerror(errno));
+        if (mkdir(dir, 0700) == 0) {
+                if (chown(dir, account->uid, account->gid) < 0)
                         return ovh_fail(error, EX_CANTCREAT, errno, "cannot give %s to %s: %s", dir, account->name,
                                         g_strerror(errno));
+        } else if (errno != EEXIST) {
+                return ovh_fail(error, EX_CANTCREAT, errno, "cannot create %s: %s", dir, g_strerror(errno));
         }
-        return ovh_token_write_file(path, token, 0400, root ? account->uid : (uid_t) -1,
-                                    root ? account->gid : (gid_t) -1, error);
+        if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != account->uid || (st.st_mode & 077))
+                return ovh_fail(error, EX_CANTCREAT, EPERM,
+                                "%s must be a directory of %s with mode 0700; remove it (rm -r %s) and start again",
+                                dir, account->name, dir);
+        r = ovh_privileges_act_as(account, error);
+        if (r < 0)
+                return r;
+        r = ovh_token_write_file(path, token, 0400, (uid_t) -1, (gid_t) -1, error);
+        r_self = ovh_privileges_act_as_self(r < 0 ? NULL : error);
+        return r < 0 ? r : r_self;
 }
 
 static void print_version(void) {
@@ -238,9 +262,17 @@ static int run(int argc, char *argv[], GError **error) {
         r = ovh_payload_resolve(config->root, config->node, &payload, error);
         if (r < 0)
                 goto out;
-        r = ovh_home_check(account, error);
+        /* The state tree is the account's (0750/0700): look at it as the
+         * account, so the unit needs no CAP_DAC_* to get in. */
+        r = ovh_privileges_act_as(account, error);
         if (r < 0)
                 goto out;
+        r = ovh_home_check(account, error);
+        int r_self = ovh_privileges_act_as_self(r < 0 ? NULL : error);
+        if (r < 0 || r_self < 0) {
+                r = r < 0 ? r : r_self;
+                goto out;
+        }
 
         /* 3. The listening socket: from systemd, or --listen. */
         r = ovh_listen_from_systemd(&listen_socket, error);
@@ -281,7 +313,20 @@ static int run(int argc, char *argv[], GError **error) {
                              &token_source, error);
         if (r < 0)
                 goto out;
+        /* A generated token lives in the account's state tree: read it as the
+         * account. Credentials and admin token files belong to root. */
+        bool token_as_account = token_source.kind == OVH_TOKEN_SOURCE_GENERATED;
+        if (token_as_account) {
+                r = ovh_privileges_act_as(account, error);
+                if (r < 0)
+                        goto out;
+        }
         r = ovh_token_obtain(config, &token_source, &token, &token_is_new, error);
+        if (token_as_account) {
+                r_self = ovh_privileges_act_as_self(r < 0 ? NULL : error);
+                if (r >= 0 && r_self < 0)
+                        r = r_self;
+        }
         if (r < 0)
                 goto out;
         if (token_source.kind == OVH_TOKEN_SOURCE_NONE)
@@ -340,9 +385,9 @@ static int run(int argc, char *argv[], GError **error) {
         r = ovh_home_create_skeleton(account, error);
         if (r >= 0 && token_is_new)
                 r = ovh_token_write_file(token_source.path, token, 0600, (uid_t) -1, (gid_t) -1, error);
-        int r2 = ovh_privileges_act_as_self(error && *error ? NULL : error);
-        if (r < 0 || r2 < 0) {
-                r = r < 0 ? r : r2;
+        r_self = ovh_privileges_act_as_self(r < 0 ? NULL : error);
+        if (r < 0 || r_self < 0) {
+                r = r < 0 ? r : r_self;
                 goto out;
         }
         if (token_is_new)

@@ -121,14 +121,20 @@ int ovh_token_obtain(const OvhConfig *config, const OvhTokenSource *source, char
         case OVH_TOKEN_SOURCE_VALUE:
                 *ret_token = g_strdup(config->token);
                 return 0;
-        case OVH_TOKEN_SOURCE_GENERATED:
-                if (access(source->path, F_OK) == 0)
-                        return read_token_file(source->path, "generated token (delete the file to make a new one)",
-                                               true, ret_token, error);
-                if (errno != ENOENT)
-                        return ovh_fail(error, EX_NOPERM, errno, "%s: %s", source->path, g_strerror(errno));
+        case OVH_TOKEN_SOURCE_GENERATED: {
+                /* Not access(): it checks the real uid, and the caller reads
+                 * this file with the account's file-system identity. */
+                g_autoptr(GError) read_error = NULL;
+                int r = read_token_file(source->path, "generated token (delete the file to make a new one)", true,
+                                        ret_token, &read_error);
+                if (r != -ENOENT) {
+                        if (read_error)
+                                g_propagate_error(error, g_steal_pointer(&read_error));
+                        return r;
+                }
                 *ret_is_new = true;
                 return ovh_token_generate(ret_token, error);
+        }
         }
         g_assert_not_reached();
 }

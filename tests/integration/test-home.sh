@@ -83,6 +83,16 @@ launch >/dev/null 2>&1
 is "second start keeps the token" "$(cat "$H/.openvscode-server/token")" "$first"
 is "second start changes nothing in the home" "$(find "$H" -printf '%p %m %u %s\n' | sort)" "$before"
 
+# The unit gives the launcher no CAP_DAC_*: it must get into the account's
+# 0750/0700 tree as the account. Drop them from the bounding set (root's
+# exec then leaves them out of its permitted set) and start again.
+chmod 0750 "$H"
+rc=0
+setpriv --bounding-set -dac_override,-dac_read_search,-fowner \
+    python3 "$SRC/tests/integration/activate.py" -- "$LAUNCHER" -c "$W/launcher.conf" >"$W/out" 2>&1 || rc=$?
+is "a start without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH works" "$rc" 0
+is "... and reuses the token" "$(cat "$H/.openvscode-server/token")" "$first"
+
 # Broken ownership (a restore as root, chown -R root): refused with the fix.
 chown root:root "$H/.openvscode-server/data"
 before=$(find "$H" -printf '%p %m %u %s\n' | sort)
