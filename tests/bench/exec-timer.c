@@ -139,7 +139,7 @@ int main(int argc, char *argv[]) {
                         fprintf(stderr, "exec-timer: each '::' needs NAME and a program; at most 8 commands\n");
                         return 64;
                 }
-                commands[n_commands++] = (Command) { .name = argv[i + 1], .argv = &argv[i + 2] };
+                commands[n_commands++] = (Command){ .name = argv[i + 1], .argv = &argv[i + 2] };
         }
 
         int socket_fd = listening_socket();
