@@ -27,6 +27,7 @@
 #include "log.h"
 #include "ovh-error.h"
 #include "paths.h"
+#include "prebuilt-filter.h"
 #include "privileges.h"
 #include "sandbox.h"
 #include "server.h"
@@ -185,7 +186,7 @@ static void print_version(void) {
 }
 
 static void print_plan(const OvhAccount *account, const OvhPayload *payload, const OvhListen *listen_socket,
-                       const OvhTokenSource *token_source, bool seccomp, char **argv) {
+                       const OvhTokenSource *token_source, const OvhSandboxProgram *filter, char **argv) {
         g_autofree char *groups = NULL;
         GString *g = g_string_new(NULL);
         for (int i = 0; i < account->n_groups; i++)
@@ -198,7 +199,11 @@ static void print_plan(const OvhAccount *account, const OvhPayload *payload, con
         printf("listen=%s%s\n", listen_socket->description, listen_socket->activated ? " (socket-activated)" : "");
         printf("token_source=%s\ntoken_origin=%s\n", ovh_token_source_name(token_source->kind),
                token_source->origin ? token_source->origin : "");
-        printf("seccomp=%s\n", seccomp ? "yes" : "no");
+        if (filter->main)
+                printf("seccomp=yes\nseccomp_program=%zu+%zu instructions (%s)\n", filter->n_main, filter->n_late,
+                       filter->prebuilt ? "compiled at build time" : "compiled at start");
+        else
+                printf("seccomp=no\n");
         /* argv carries the token file's path, never the token itself. */
         g_autofree char *joined = g_strjoinv(" ", argv);
         printf("argv=%s\n", joined);
@@ -208,9 +213,7 @@ static int run(int argc, char *argv[], GError **error) {
         g_autoptr(OvhConfig) config = ovh_config_new();
         g_autoptr(OvhAccount) account = NULL;
         g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
-        g_auto(scmp_filter_ctx) filter = NULL;
-        g_autofree struct sock_filter *late_filter = NULL;
-        size_t n_late = 0;
+        OvhSandboxProgram filter = {};
         g_auto(GStrv) server_argv = NULL;
         g_auto(GStrv) server_env = NULL;
         g_autofree char *token = NULL;
@@ -348,23 +351,18 @@ static int run(int argc, char *argv[], GError **error) {
         };
         server_argv = ovh_server_argv(&plan);
         if (config->seccomp) {
-                uint32_t arches[4];
-                size_t n = ovh_sandbox_arches(arches);
                 OvhSandboxOptions sandbox = {
                         .allow_namespaces = config->allow_namespaces,
                         .allow_syscalls = config->allow_syscalls,
                         .deny_syscalls = config->deny_syscalls,
                 };
-                r = ovh_sandbox_build(&sandbox, arches, n, &filter, error);
-                if (r < 0)
-                        goto out;
-                r = ovh_sandbox_build_late(&sandbox, arches, n, &late_filter, &n_late, error);
+                r = ovh_sandbox_program(&sandbox, &ovh_prebuilt_filter, &filter, error);
                 if (r < 0)
                         goto out;
         }
 
         if (arg_check) {
-                print_plan(account, &payload, &listen_socket, &token_source, config->seccomp, server_argv);
+                print_plan(account, &payload, &listen_socket, &token_source, &filter, server_argv);
                 r = 0;
                 goto out;
         }
@@ -404,11 +402,11 @@ static int run(int argc, char *argv[], GError **error) {
          * filter while it holds CAP_SYS_ADMIN: load it before the switch
          * (the filter allows the identity calls that follow). */
         umask(config->umask);
-        if (filter && config->allow_sudo) {
-                r = ovh_sandbox_load(filter, late_filter, n_late, error);
+        if (filter.main && config->allow_sudo) {
+                r = ovh_sandbox_load(&filter, error);
                 if (r < 0)
                         goto out;
-                g_clear_pointer(&filter, seccomp_release);
+                ovh_sandbox_program_clear(&filter);
         }
         r = ovh_privileges_drop(account, config->allow_sudo, error);
         if (r < 0)
@@ -430,8 +428,8 @@ static int run(int argc, char *argv[], GError **error) {
 
         /* 8. The filter is the very last step before execve(): everything
          * above may use syscalls it denies, nothing below does. */
-        if (filter) {
-                r = ovh_sandbox_load(filter, late_filter, n_late, error);
+        if (filter.main) {
+                r = ovh_sandbox_load(&filter, error);
                 if (r < 0)
                         goto out;
         }
@@ -443,6 +441,7 @@ out:
         if (token)
                 explicit_bzero(token, strlen(token));
         ovh_token_source_clear(&token_source);
+        ovh_sandbox_program_clear(&filter);
         ovh_payload_clear(&payload);
         ovh_listen_clear(&listen_socket);
         return r;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/sched.h>
@@ -445,18 +446,84 @@ int ovh_sandbox_build_late(const OvhSandboxOptions *o, const uint32_t *arches, s
         return 0;
 }
 
-int ovh_sandbox_load(scmp_filter_ctx filter, const struct sock_filter *late, size_t n_late, GError **error) {
-        int r = seccomp_load(filter);
+void ovh_sandbox_program_clear(OvhSandboxProgram *p) {
+        g_clear_pointer(&p->main, g_free);
+        g_clear_pointer(&p->late, g_free);
+        p->n_main = p->n_late = 0;
+}
+
+int ovh_sandbox_export(scmp_filter_ctx filter, struct sock_filter **ret_prog, size_t *ret_len, GError **error) {
+        g_autofree char *buf = NULL;
+        int fd, r;
+
+        fd = memfd_create("ovh-seccomp", MFD_CLOEXEC);
+        if (fd < 0)
+                return ovh_fail(error, EX_OSERR, errno, "memfd_create(): %s", g_strerror(errno));
+        r = seccomp_export_bpf(filter, fd);
+        off_t size = r < 0 ? -1 : lseek(fd, 0, SEEK_END);
+        if (r < 0 || size <= 0 || size % (off_t) sizeof(struct sock_filter) != 0) {
+                close(fd);
+                return ovh_fail(error, EX_SOFTWARE, r < 0 ? -r : EIO, "cannot export the seccomp filter: %s",
+                                g_strerror(r < 0 ? -r : EIO));
+        }
+        buf = g_malloc((gsize) size);
+        ssize_t n = pread(fd, buf, (size_t) size, 0);
+        close(fd);
+        if (n != size)
+                return ovh_fail(error, EX_SOFTWARE, EIO, "cannot read the exported seccomp filter back");
+        *ret_len = (size_t) size / sizeof(struct sock_filter);
+        *ret_prog = (struct sock_filter *) g_steal_pointer(&buf);
+        return 0;
+}
+
+bool ovh_sandbox_options_are_default(const OvhSandboxOptions *o) {
+        return !o->allow_namespaces && !(o->allow_syscalls && o->allow_syscalls[0]) &&
+               !(o->deny_syscalls && o->deny_syscalls[0]);
+}
+
+int ovh_sandbox_program(const OvhSandboxOptions *o, const OvhSandboxProgram *prebuilt, OvhSandboxProgram *ret,
+                        GError **error) {
+        g_auto(scmp_filter_ctx) filter = NULL;
+        uint32_t arches[4];
+        size_t n = ovh_sandbox_arches(arches);
+        int r;
+
+        if (prebuilt && prebuilt->main && ovh_sandbox_options_are_default(o)) {
+                ret->main = g_memdup2(prebuilt->main, prebuilt->n_main * sizeof(struct sock_filter));
+                ret->n_main = prebuilt->n_main;
+                ret->late = prebuilt->late ? g_memdup2(prebuilt->late, prebuilt->n_late * sizeof(struct sock_filter))
+                                           : NULL;
+                ret->n_late = prebuilt->n_late;
+                ret->prebuilt = true;
+                return 0;
+        }
+
+        r = ovh_sandbox_build(o, arches, n, &filter, error);
         if (r < 0)
-                return ovh_fail(error, EX_OSERR, -r,
+                return r;
+        r = ovh_sandbox_export(filter, &ret->main, &ret->n_main, error);
+        if (r < 0)
+                return r;
+        ret->prebuilt = false;
+        return ovh_sandbox_build_late(o, arches, n, &ret->late, &ret->n_late, error);
+}
+
+static int load_one(const struct sock_filter *prog, size_t len, GError **error) {
+        struct sock_fprog fprog = { .len = (unsigned short) len, .filter = (struct sock_filter *) prog };
+
+        if (len == 0 || len > BPF_MAXINSNS)
+                return ovh_fail(error, EX_SOFTWARE, EINVAL, "seccomp program of %zu instructions", len);
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &fprog) != 0)
+                return ovh_fail(error, EX_OSERR, errno,
                                 "cannot load the seccomp filter: %s; the unit's SystemCallFilter= must allow "
                                 "seccomp(), or set [Sandbox] Seccomp=no",
-                                g_strerror(-r));
-        if (late) {
-                struct sock_fprog fprog = { .len = (unsigned short) n_late, .filter = (struct sock_filter *) late };
-                if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &fprog) != 0)
-                        return ovh_fail(error, EX_OSERR, errno, "cannot load the second seccomp filter: %s",
-                                        g_strerror(errno));
-        }
+                                g_strerror(errno));
         return 0;
+}
+
+int ovh_sandbox_load(const OvhSandboxProgram *p, GError **error) {
+        int r = load_one(p->main, p->n_main, error);
+        if (r < 0 || !p->late)
+                return r;
+        return load_one(p->late, p->n_late, error);
 }

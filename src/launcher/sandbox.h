@@ -45,9 +45,35 @@ int ovh_sandbox_build(const OvhSandboxOptions *options, const uint32_t *arches, 
 int ovh_sandbox_build_late(const OvhSandboxOptions *options, const uint32_t *arches, size_t n_arches,
                            struct sock_filter **ret_prog, size_t *ret_len, GError **error);
 
-/* Loads the filter and, if any, the late program into the calling process
- * (all threads). */
-int ovh_sandbox_load(scmp_filter_ctx filter, const struct sock_filter *late, size_t n_late, GError **error);
+/* The filter as the kernel takes it: the libseccomp program and, if any,
+ * the late program, both classic BPF. */
+typedef struct {
+        struct sock_filter *main;
+        size_t n_main;
+        struct sock_filter *late; /* NULL when there is none */
+        size_t n_late;
+        bool prebuilt; /* taken from the build, not compiled now */
+} OvhSandboxProgram;
+
+void ovh_sandbox_program_clear(OvhSandboxProgram *program);
+
+/* Exports a libseccomp filter as a classic-BPF program (g_free it). */
+int ovh_sandbox_export(scmp_filter_ctx filter, struct sock_filter **ret_prog, size_t *ret_len, GError **error);
+
+/* True when the options are the defaults (nothing in [Sandbox] changes
+ * the filter), so the program compiled at build time applies. */
+bool ovh_sandbox_options_are_default(const OvhSandboxOptions *options);
+
+/* The filter for the running machine's arches. Compiling it with
+ * libseccomp costs milliseconds at every start; with default options and a
+ * `prebuilt` program (generated at build time by the same code), that one
+ * is used instead. `prebuilt` may be NULL. */
+int ovh_sandbox_program(const OvhSandboxOptions *options, const OvhSandboxProgram *prebuilt, OvhSandboxProgram *ret,
+                        GError **error);
+
+/* Loads the program(s) into the calling process, all threads
+ * (seccomp(2) with SECCOMP_FILTER_FLAG_TSYNC). */
+int ovh_sandbox_load(const OvhSandboxProgram *program, GError **error);
 
 /* Rows the late program can hold: syscalls named here by number. */
 typedef struct {
