@@ -134,8 +134,13 @@ char **ovh_server_argv(const OvhServerPlan *plan) {
                 g_ptr_array_add(argv, g_strdup("--server-base-path"));
                 g_ptr_array_add(argv, g_strdup(c->base_path));
         }
-        if (c->idle_shutdown)
+        if (c->idle_shutdown) {
+                /* Exit when the last client closes (at once on a clean
+                 * close); the socket stays with systemd, so the next
+                 * connection starts the server again: zero idle cost. */
                 g_ptr_array_add(argv, g_strdup("--enable-remote-auto-shutdown"));
+                g_ptr_array_add(argv, g_strdup("--remote-auto-shutdown-without-delay"));
+        }
         for (char **a = c->extra_arguments; a && *a; a++)
                 g_ptr_array_add(argv, g_strdup(*a));
         g_ptr_array_add(argv, NULL);
