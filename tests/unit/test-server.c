@@ -66,8 +66,9 @@ static void test_argv_options(void) {
         g_assert_nonnull(strstr(joined, " --without-connection-token "));
         g_assert_null(strstr(joined, "--connection-token-file"));
         g_assert_nonnull(strstr(joined, " --default-folder /srv/code "));
-        g_assert_nonnull(strstr(joined, " --telemetry-level crash --server-base-path /u/alice "
-                                        "--enable-remote-auto-shutdown --remote-auto-shutdown-without-delay --log trace"));
+        g_assert_nonnull(strstr(joined,
+                                " --telemetry-level crash --server-base-path /u/alice "
+                                "--enable-remote-auto-shutdown --remote-auto-shutdown-without-delay --log trace"));
         g_assert_true(g_str_has_suffix(joined, "--log trace"));
         ovh_config_free(f.config);
 }
