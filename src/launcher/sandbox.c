@@ -288,12 +288,10 @@ int ovh_sandbox_build(const OvhSandboxOptions *o, const uint32_t *arches, size_t
         f = seccomp_init(SCMP_ACT_ALLOW);
         if (!f)
                 return ovh_fail(error, EX_SOFTWARE, ENOMEM, "seccomp_init() failed");
-        /* The launcher sets no_new_privs itself (not for AllowSudo=yes). */
-        seccomp_attr_set(f, SCMP_FLTATR_CTL_NNP, 0);
-        /* A binary tree over syscall numbers instead of a linear chain. */
+        /* A binary tree over syscall numbers instead of a linear chain.
+         * (no_new_privs and thread sync are load-time matters: the program
+         * is exported and loaded by ovh_sandbox_load().) */
         seccomp_attr_set(f, SCMP_FLTATR_CTL_OPTIMIZE, 2);
-        /* Every thread of the launcher gets the filter (there is one). */
-        seccomp_attr_set(f, SCMP_FLTATR_CTL_TSYNC, 1);
 
         bool keep_native = false;
         for (size_t i = 0; i < n_arches; i++) {
