@@ -1,0 +1,232 @@
+# shellcheck shell=bash
+# What tests/system/test-browser.sh and test-idle.sh share: Debian's
+# chromium and playwright-core (cached outside the checkout), the project
+# installed into a booted systemd-nspawn container, TAP output, and running
+# the browser in the container's network namespace.
+#
+# Sourced after tests/system/lib-nspawn.sh. The browser runs on the host's
+# file system (its chromium, node and npm cache) but inside the container's
+# network namespace (nsenter --net): the container keeps --private-network
+# like the rest of the system suite, and http://127.0.0.1:3000 in the
+# browser is the container's socket, served by the container's systemd.
+#
+# Environment:
+#   OVH_CACHE           cache directory (default /var/cache/openvscode-host):
+#                       browser-npm/KEY/node_modules, the nspawn root, the server
+#   OVH_ARTIFACTS_DIR   where screenshots are kept (default $OVH_CACHE/artifacts)
+#   OVH_CHROMIUM        the browser (default /usr/bin/chromium, apt-get install chromium)
+#   OVH_VSCODE_ROOT, OVH_NODE, OVH_KEEP=1, CI=true: as in test-nspawn.sh
+
+OVH_ARTIFACTS_DIR=${OVH_ARTIFACTS_DIR:-$OVH_CACHE/artifacts}
+OVH_CHROMIUM=${OVH_CHROMIUM:-/usr/bin/chromium}
+export OVH_CHROMIUM
+
+ACCOUNT=openvscode-server
+STATE=/var/lib/openvscode-server
+PORT=3000
+TEST_NODE=/usr/local/lib/ovh-system-test/node
+
+# ---------------------------------------------------------------- TAP
+n=0
+failures=0
+ok() { n=$((n + 1)); printf 'ok %d - %s\n' "$n" "$1"; }
+not_ok() {
+    n=$((n + 1)); failures=$((failures + 1))
+    printf 'not ok %d - %s\n' "$n" "$1"; shift
+    local line
+    for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
+}
+diag() { printf '# %s\n' "$*"; }
+check() {
+    local desc=$1 out; shift
+    if out=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc" "$out"; fi
+}
+expect() {
+    if [[ $2 == "$3" ]]; then ok "$1"; else not_ok "$1" "expected: $3" "actual:   $2"; fi
+}
+# A skip is allowed only where the machine cannot run the suite at all;
+# under CI the machine must, so there it is a failure.
+skip_all() {
+    if [[ ${CI:-} == true ]]; then
+        printf '1..1\nnot ok 1 - %s cannot run: %s (CI=true: this machine must run it)\n' "$(basename "$0")" "$1"
+        exit 1
+    fi
+    printf '1..0 # SKIP %s\n' "$1"
+    exit 77
+}
+bail() { printf 'Bail out! %s\n' "$*"; exit 1; }
+finish() {
+    printf '1..%d\n' "$n"
+    if ((failures)); then
+        diag "$failures of $n checks failed"
+        exit 1
+    fi
+    exit 0
+}
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="${2:-$(date +%s.%N)}" 'BEGIN { printf "%.3f", b - a }'; }
+
+# ---------------------------------------------------------------- the browser
+# browser_setup: chromium from Debian (installed when missing) and
+# playwright-core from npm into $OVH_CACHE/browser-npm/KEY, KEY a hash of
+# package.json and package-lock.json, so a changed pin installs afresh and
+# the checkout stays clean. Sets BROWSER_NODE_PATH. Works from an empty cache.
+BROWSER_NODE_PATH=
+browser_setup() {
+    local src=$1/tests/browser key dir lockfd
+    if [[ ! -x $OVH_CHROMIUM ]]; then
+        [[ $OVH_CHROMIUM == /usr/bin/chromium ]] || { echo "OVH_CHROMIUM=$OVH_CHROMIUM is not executable"; return 1; }
+        echo "installing Debian's chromium (about a minute)"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium ||
+            { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } ||
+            { echo "apt-get install chromium failed"; return 1; }
+    fi
+    command -v npm >/dev/null || { echo "npm is not installed (scripts/install-deps)"; return 1; }
+    key=$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -c1-16)
+    dir=$OVH_CACHE/browser-npm/$key
+    mkdir -p "$OVH_CACHE/browser-npm"
+    exec {lockfd}>"$OVH_CACHE/browser-npm/.lock"
+    flock "$lockfd"
+    if [[ ! -f $dir/.complete ]]; then
+        rm -rf "$dir"
+        mkdir -p "$dir"
+        cp "$src/package.json" "$src/package-lock.json" "$dir/"
+        # playwright-core downloads no browser; npm ci installs exactly the lock.
+        if ! (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts >npm.log 2>&1); then
+            cat "$dir/npm.log"
+            exec {lockfd}>&-
+            return 1
+        fi
+        touch "$dir/.complete"
+    fi
+    exec {lockfd}>&-
+    BROWSER_NODE_PATH=$dir/node_modules
+}
+
+# browser ARGS...: tests/browser/workbench.js in the container's network
+# namespace. HOME is a scratch directory: chromium writes its profile there.
+browser() {
+    nsenter --target="$NSPAWN_LEADER" --net -- \
+        env HOME="$WORK/browser-home" NODE_PATH="$BROWSER_NODE_PATH" OVH_CHROMIUM="$OVH_CHROMIUM" \
+        node "$SRC/tests/browser/workbench.js" "$@"
+}
+
+# browser_results FILE STATUS ERRFILE: turns workbench.js's "ok/not ok DESC"
+# lines into TAP and its other lines into diagnostics; a browser that
+# failed without saying why (it could not start) is a failure too.
+browser_results() {
+    local line
+    if (($2 != 0)) && ! grep -q '^not ok ' "$1"; then
+        not_ok "browser: workbench.js ran (exit status $2)" "$(tail -n 15 "$3")"
+    fi
+    while IFS= read -r line; do
+        case $line in
+            'ok '*) ok "browser: ${line#ok }" ;;
+            'not ok '*) not_ok "browser: ${line#not ok }" ;;
+            '#'*) printf '%s\n' "$line" ;;
+            'time '*) diag "browser: ${line#time } ms" ;;
+            *) diag "browser: $line" ;;
+        esac
+    done <"$1"
+}
+
+# ---------------------------------------------------------------- the project in a container
+# system_prepare: the cached root, the server payload and the project built
+# and installed into a scratch copy of the root (as test-nspawn.sh does).
+# Sets WORK, ROOT, PAYLOAD, NSPAWN_ARGS; the caller's EXIT trap runs
+# system_cleanup.
+system_prepare() {
+    local reason
+    reason=$(nspawn_possible) || skip_all "$reason"
+    local tool
+    for tool in meson ninja curl python3 node; do
+        command -v "$tool" >/dev/null || bail "$tool not found"
+    done
+    NODE=${OVH_NODE:-$(command -v node)}
+    local major
+    major=$("$NODE" -p 'process.versions.node.split(".")[0]')
+    ((major >= 20)) || bail "$NODE is Node $major; VS Code 1.100's server needs Node >= 20 (set OVH_NODE)"
+
+    WORK=$(mktemp -d "${TMPDIR:-/var/tmp}/ovh-$(basename "$0" .sh).XXXXXX")
+    chmod 0700 "$WORK"
+    mkdir "$WORK/browser-home"
+
+    local root_job
+    nspawn_build_root >"$WORK/build-root.log" 2>&1 &
+    root_job=$!
+    browser_setup "$SRC" >"$WORK/browser-setup.log" 2>&1 ||
+        { cat "$WORK/browser-setup.log"; wait "$root_job"; bail "cannot install the browser"; }
+    if [[ -n ${OVH_VSCODE_ROOT:-} ]]; then
+        PAYLOAD=$OVH_VSCODE_ROOT
+    else
+        PAYLOAD=$("$SRC/scripts/provision-server" 2>"$WORK/provision.log") ||
+            { tail -n 30 "$WORK/provision.log"; wait "$root_job"; bail "scripts/provision-server failed"; }
+    fi
+    [[ -f $PAYLOAD/out/server-main.js ]] || { wait "$root_job"; bail "no VS Code server at $PAYLOAD"; }
+    wait "$root_job" || { cat "$WORK/build-root.log"; bail "cannot build the cached root $OVH_ROOT"; }
+    nspawn_enter_cgroup
+
+    ROOT=$(nspawn_copy_root "$WORK")
+    NSPAWN_ARGS=(--private-network "--bind-ro=$PAYLOAD:/usr/lib/openvscode-server" "--bind-ro=$NODE:$TEST_NODE")
+    mkdir -p "$ROOT/usr/lib/openvscode-server" "$(dirname "$ROOT$TEST_NODE")"
+    touch "$ROOT$TEST_NODE"
+    meson setup "$WORK/build" "$SRC" --prefix=/usr --sysconfdir=/etc --localstatedir=/var \
+        -Dtests=false >"$WORK/meson-setup.log" 2>&1 || { cat "$WORK/meson-setup.log"; bail "meson setup failed"; }
+    ninja -C "$WORK/build" >"$WORK/ninja.log" 2>&1 || { tail -n 30 "$WORK/ninja.log"; bail "build failed"; }
+    DESTDIR=$ROOT meson install -C "$WORK/build" --no-rebuild --quiet >"$WORK/install.log" 2>&1 ||
+        { cat "$WORK/install.log"; bail "meson install failed"; }
+    # The host's Node 20 (bookworm's nodejs is 18; see test-nspawn.sh).
+    conf_dropin 50-system-test-node "$(printf '[Server]\nNode=%s\n' "$TEST_NODE")"
+}
+
+# conf_dropin NAME CONTENT: a launcher.conf.d file in the root (before boot).
+conf_dropin() {
+    mkdir -p "$ROOT/etc/openvscode-server/launcher.conf.d"
+    printf '# %s\n%s\n' "$(basename "$0"): written by the test" "$2" \
+        >"$ROOT/etc/openvscode-server/launcher.conf.d/$1.conf"
+    chmod 0600 "$ROOT/etc/openvscode-server/launcher.conf.d/$1.conf"
+}
+
+system_cleanup() {
+    nspawn_stop
+    nspawn_leave_cgroup
+    if [[ ${OVH_KEEP:-} == 1 ]]; then
+        diag "kept $WORK"
+    elif [[ -n ${WORK:-} ]]; then
+        rm -rf "$WORK"
+    fi
+}
+
+# as_account COMMAND: a shell command as the service account, in the container.
+as_account() { IN runuser -u "$ACCOUNT" -- sh -c "$1"; }
+
+# prepare_state: what a person's state would hold before the first visit:
+# a file in the default folder (an empty folder shows no explorer rows) and
+# user settings without the workspace-trust prompt, which would stop every
+# test at a modal dialog.
+prepare_state() {
+    as_account "umask 022; printf 'written by the system test\n' >$STATE/workspace/hello.txt" &&
+        as_account "umask 077; mkdir -p $STATE/.openvscode-server/data/User &&
+            printf '{\"security.workspace.trust.enabled\": false}\n' >$STATE/.openvscode-server/data/User/settings.json"
+}
+
+# token_file: the generated token, copied for the browser into a file only
+# root reads (WORK is 0700); prints the path.
+token_file() {
+    IN cat "$STATE/.openvscode-server/token" >"$WORK/token"
+    chmod 0600 "$WORK/token"
+    printf '%s\n' "$WORK/token"
+}
+
+unit_prop() { IN systemctl show -P "$2" "$1"; }
+# service_pids: every process of the service's control group
+service_pids() {
+    local cg
+    cg=$(unit_prop openvscode-server.service ControlGroup)
+    [[ -n $cg ]] || return 0
+    IN cat "/sys/fs/cgroup/systemd$cg/cgroup.procs" 2>/dev/null || IN cat "/sys/fs/cgroup$cg/cgroup.procs" 2>/dev/null || true
+}
+# http PATH: the status of GET PATH in the container ("000": no answer)
+http() {
+    IN curl -s -o /dev/null -w '%{http_code}' --max-time 60 "http://127.0.0.1:$PORT$1" 2>/dev/null || true
+}

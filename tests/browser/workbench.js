@@ -1,0 +1,253 @@
+'use strict';
+// Drives Debian's chromium (playwright-core, no browser download) through
+// the workbench that openvscode-host serves, as a person would use it.
+// Run by tests/system/test-browser.sh and test-idle.sh inside the test
+// container's network namespace, so http://127.0.0.1:PORT is the
+// container's socket-activated service.
+//
+//   node workbench.js ide   BASE_URL TOKEN_FILE STATE_DIR SCREENSHOT
+//   node workbench.js visit BASE_URL TOKEN_FILE
+//
+// ide:   the page without a token is 403; with ?tkn= the workbench renders,
+//        the explorer lists the workspace, a file opens, an edit is saved,
+//        a new file is created and saved, the integrated terminal runs
+//        commands (their output lands in STATE_DIR, the account's home as
+//        seen from this process), a screenshot is taken, the tab is closed
+//        cleanly.
+// visit: opens the workbench, prints "ready", then obeys one line on
+//        stdin: "close" (clean tab close, as a person closing the tab) or
+//        "kill" (the browser dies: SIGKILL, no goodbye to the server).
+//        Prints "closed" or "killed" with the time of the act.
+//
+// Output, one line each: "ok DESCRIPTION", "not ok DESCRIPTION", "# TEXT",
+// "time NAME MS" (ms since the start), "ready", "closed EPOCH_MS",
+// "killed EPOCH_MS". The caller numbers the results as TAP. Exit status 0
+// when every step passed, 1 otherwise.
+//
+// The token is read from a file: on argv it would be visible in ps.
+const { chromium } = require('playwright-core');
+const fs = require('fs');
+const path = require('path');
+const readline = require('readline');
+
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+// Generous: a loaded 2-core CI machine renders the workbench in ~7 s.
+const STEP_TIMEOUT = 60000;
+
+const t0 = Date.now();
+let failures = 0;
+const say = (line) => process.stdout.write(line + '\n');
+const ok = (desc) => say(`ok ${desc}`);
+const notOk = (desc, err) => {
+    failures++;
+    say(`not ok ${desc}`);
+    for (const line of String(err && err.message || err).split('\n').slice(0, 6)) say(`#   ${line}`);
+};
+const time = (name) => say(`time ${name} ${Date.now() - t0}`);
+
+// step DESC FN: runs FN, reports it; a failed step that later steps
+// depend on stops the scenario (the caller still counts the failure).
+async function step(desc, fn, { fatal = true } = {}) {
+    try {
+        const detail = await fn();
+        ok(detail ? `${desc} (${detail})` : desc);
+        return true;
+    } catch (e) {
+        notOk(desc, e);
+        if (fatal) throw new Abort();
+        return false;
+    }
+}
+class Abort extends Error {}
+
+function expectEqual(actual, expected, what) {
+    if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}
+
+async function waitForFile(file, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+        if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8');
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${file} did not appear within ${timeoutMs} ms`);
+}
+
+async function launch() {
+    return chromium.launch({ executablePath: process.env.OVH_CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+async function openWorkbench(browser, base, token) {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const response = await page.goto(`${base}/?tkn=${encodeURIComponent(token)}`, { waitUntil: 'load' });
+    // The server answers ?tkn= with a redirect that sets the cookie; the
+    // workbench HTML then comes from "/".
+    expectEqual(response && response.status(), 200, 'status after the token redirect');
+    await page.waitForSelector('.monaco-workbench', { timeout: STEP_TIMEOUT });
+    time('workbench');
+    return page;
+}
+
+const explorerRow = (name) => `.explorer-folders-view .monaco-list-row[aria-label^="${name}"]`;
+
+async function typeInTerminal(page, text) {
+    // xterm reads keys from a hidden textarea; the click focuses it.
+    await page.click('.terminal-wrapper .xterm');
+    await page.keyboard.type(text, { delay: 5 });
+}
+
+async function ide(base, token, stateDir, screenshot) {
+    const browser = await launch();
+    try {
+        await step('without the token the page is 403', async () => {
+            const context = await browser.newContext();
+            const page = await context.newPage();
+            const response = await page.goto(`${base}/`);
+            expectEqual(response.status(), 403, 'status of / without a token');
+            await context.close();
+        }, { fatal: false });
+
+        let page;
+        await step('with ?tkn= the workbench renders (.monaco-workbench)', async () => {
+            page = await openWorkbench(browser, base, token);
+            return `${Date.now() - t0} ms after start`;
+        });
+        page.on('pageerror', (e) => say(`# page error: ${e.message.split('\n')[0]}`));
+
+        await step('the explorer lists the workspace (hello.txt)', async () => {
+            await page.waitForSelector(explorerRow('hello.txt'), { timeout: STEP_TIMEOUT });
+            time('explorer');
+            const rows = await page.$$eval('.explorer-folders-view .monaco-list-row', (els) => els.map((e) => e.textContent));
+            return `rows: ${rows.join(', ')}`;
+        });
+
+        await step('hello.txt opens in the editor with its content', async () => {
+            await page.click(explorerRow('hello.txt'));
+            await page.waitForSelector('.tab[aria-label^="hello.txt"]', { timeout: STEP_TIMEOUT });
+            await page.waitForFunction(() => {
+                const lines = document.querySelector('.editor-instance .view-lines');
+                // Monaco draws spaces as no-break spaces.
+                return lines && lines.textContent.replace(/\u00a0/g, ' ').includes('written by the system test');
+            }, null, { timeout: STEP_TIMEOUT });
+            time('editor');
+        });
+
+        await step('an edit to hello.txt is saved (Ctrl+S)', async () => {
+            await page.click('.editor-instance .view-lines');
+            await page.keyboard.press('Control+End');
+            await page.keyboard.type('\nedited in the browser\n');
+            await page.keyboard.press('Control+S');
+            const file = path.join(stateDir, 'workspace', 'hello.txt');
+            const deadline = Date.now() + STEP_TIMEOUT;
+            while (!fs.readFileSync(file, 'utf8').includes('edited in the browser')) {
+                if (Date.now() > deadline) throw new Error(`${file} does not hold the edit`);
+                await page.waitForTimeout(100);
+            }
+            time('saved');
+        });
+
+        await step('a new file made in the explorer is saved', async () => {
+            await page.hover('.explorer-folders-view');
+            await page.click('.pane-header .actions a.codicon-new-file');
+            const input = '.explorer-folders-view .monaco-inputbox input';
+            await page.waitForSelector(input, { timeout: STEP_TIMEOUT });
+            await page.fill(input, 'from-the-browser.txt');
+            await page.keyboard.press('Enter');
+            await page.waitForSelector('.tab[aria-label^="from-the-browser.txt"]', { timeout: STEP_TIMEOUT });
+            await page.click('.editor-instance .view-lines');
+            await page.keyboard.type('a new file, saved from the browser\n');
+            await page.keyboard.press('Control+S');
+            const file = path.join(stateDir, 'workspace', 'from-the-browser.txt');
+            const deadline = Date.now() + STEP_TIMEOUT;
+            while (!(fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('saved from the browser'))) {
+                if (Date.now() > deadline) throw new Error(`${file} does not hold the text`);
+                await page.waitForTimeout(100);
+            }
+        });
+
+        await step('the integrated terminal runs commands as the account', async () => {
+            await page.keyboard.press('Control+Backquote');
+            await page.waitForSelector('.terminal-wrapper .xterm', { timeout: STEP_TIMEOUT });
+            // Wait for the prompt: VS Code's shell integration marks it with a
+            // decoration once bash has drawn it. Keys typed earlier reach the
+            // pty anyway, but a prompt on screen makes the screenshot tidy
+            // and the timing meaningful. Without shell integration (a user
+            // setting) there is no mark: a fixed pause then.
+            await page.waitForSelector('.terminal-wrapper .xterm-decoration-container .xterm-decoration',
+                { state: 'attached', timeout: 20000 }).catch(() => page.waitForTimeout(3000));
+            time('terminal');
+            // The output goes to a file in the home, renamed when complete,
+            // which the test reads. A child shell, not a { } group: bash's
+            // shell integration prints its marks from a DEBUG trap, into
+            // whatever the group's stdout is. The cat shows it on screen.
+            await typeInTerminal(page,
+                'sh -c \'id -un; grep -E "NoNewPrivs|Seccomp" /proc/self/status; umask; ' +
+                'git init -q && git add -A && git -c user.name=browser -c user.email=browser@localhost ' +
+                'commit -qm "commit from the browser terminal" && git log -1 --format=%s\' ' +
+                '>~/terminal.out 2>&1; mv ~/terminal.out ~/terminal.done; cat ~/terminal.done\n');
+            await waitForFile(path.join(stateDir, 'terminal.done'), STEP_TIMEOUT);
+            time('terminal-done');
+        });
+
+        await step('screenshot of the workbench', async () => {
+            await page.waitForTimeout(500); // the terminal draws the cat
+            await page.screenshot({ path: screenshot });
+            return screenshot;
+        }, { fatal: false });
+
+        await step('the tab closes cleanly', async () => {
+            await page.close({ runBeforeUnload: true });
+            say(`closed ${Date.now()}`);
+        }, { fatal: false });
+    } catch (e) {
+        if (!(e instanceof Abort)) notOk('the scenario ran to its end', e);
+    } finally {
+        await browser.close().catch(() => {});
+    }
+}
+
+async function visit(base, token) {
+    const browser = await launch();
+    try {
+        const page = await openWorkbench(browser, base, token);
+        await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: STEP_TIMEOUT });
+        time('explorer');
+        say('ready');
+        const lines = readline.createInterface({ input: process.stdin });
+        const [command] = await Promise.race([
+            new Promise((r) => lines.once('line', (l) => r([l.trim()]))),
+            new Promise((r) => lines.once('close', () => r(['close']))),
+        ]);
+        lines.close();
+        if (command === 'kill') {
+            // As when the machine running the browser loses power: no
+            // unload, no goodbye on the protocol, the TCP connections die
+            // with the process (the kernel resets them).
+            browser.process().kill('SIGKILL');
+            say(`killed ${Date.now()}`);
+            return;
+        }
+        await page.close({ runBeforeUnload: true });
+        say(`closed ${Date.now()}`);
+        ok('the tab closed cleanly');
+    } catch (e) {
+        notOk('the workbench opened and closed', e);
+    } finally {
+        await browser.close().catch(() => {});
+    }
+}
+
+async function main() {
+    const [scenario, base, tokenFile, ...rest] = process.argv.slice(2);
+    const token = fs.readFileSync(tokenFile, 'utf8').trim();
+    if (scenario === 'ide' && rest.length === 2) await ide(base, token, rest[0], rest[1]);
+    else if (scenario === 'visit' && rest.length === 0) await visit(base, token);
+    else {
+        console.error('usage: workbench.js ide BASE_URL TOKEN_FILE STATE_DIR SCREENSHOT | visit BASE_URL TOKEN_FILE');
+        process.exit(64);
+    }
+    process.exit(failures ? 1 : 0);
+}
+
+main().catch((e) => { notOk('workbench.js', e); process.exit(1); });
