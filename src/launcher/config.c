@@ -16,6 +16,13 @@ static const char *const container_variables[] = {
         "PUID", "PGID", "TZ", "UMASK", "CONNECTION_TOKEN", "CONNECTION_SECRET", "SUDO_PASSWORD", "SUDO_PASSWORD_HASH",
 };
 
+/* A value as it may appear in an error: the error is one line in the
+ * journal, so a newline or another control character in a value must not
+ * start a forged line of its own. */
+static char *printable(const char *value) {
+        return ovh_printable(value);
+}
+
 static bool is_container_variable(const char *name) {
         for (size_t i = 0; i < G_N_ELEMENTS(container_variables); i++)
                 if (g_str_equal(name, container_variables[i]))
@@ -25,15 +32,16 @@ static bool is_container_variable(const char *name) {
 
 /* FILE__NAME=path: the container's way to pass secrets (Docker secrets).
  * The value is the file's content with one trailing newline stripped. */
-static int read_file_variable(const char *name, const char *path, char **ret, GError **error) {
+static int read_file_variable(const char *name, const char *path_value, char **ret, GError **error) {
+        g_autofree char *path = printable(path_value);
         g_autofree char *data = NULL;
         g_autoptr(GError) read_error = NULL;
         gsize length = 0;
 
-        if (!g_path_is_absolute(path))
+        if (!g_path_is_absolute(path_value))
                 return ovh_fail(error, EX_CONFIG, EINVAL,
                                 "FILE__%s=%s: not an absolute path; give the full path of the file", name, path);
-        if (!g_file_get_contents(path, &data, &length, &read_error))
+        if (!g_file_get_contents(path_value, &data, &length, &read_error))
                 return ovh_fail(error, EX_CONFIG, ENOENT, "FILE__%s=%s: cannot be read (%s); fix the path", name, path,
                                 read_error->message);
         if (length > OVH_SECRET_FILE_MAX || memchr(data, '\0', length))
@@ -52,9 +60,11 @@ static int parse_id(const char *name, const char *value, unsigned long *ret, GEr
 
         errno = 0;
         unsigned long id = strtoul(value, &end, 10);
-        if (!g_ascii_isdigit(value[0]) || errno != 0 || *end != '\0' || id >= (unsigned long) G_MAXINT32)
+        if (!g_ascii_isdigit(value[0]) || errno != 0 || *end != '\0' || id >= (unsigned long) G_MAXINT32) {
+                g_autofree char *shown = printable(value);
                 return ovh_fail(error, EX_CONFIG, EINVAL, "%s=%s: not a numeric id; use a number such as 1000", name,
-                                value);
+                                shown);
+        }
         *ret = id;
         return 0;
 }
@@ -85,7 +95,8 @@ int ovh_config_apply_environment(OvhConfig *config, const char *const *envp, GPt
                         if (r < 0)
                                 return r;
                         g_hash_table_replace(vars, g_strdup(target), content);
-                        g_hash_table_replace(via, g_strdup(target), g_strdup_printf("FILE__%s=%s", target, value));
+                        g_autofree char *shown = printable(value);
+                        g_hash_table_replace(via, g_strdup(target), g_strdup_printf("FILE__%s=%s", target, shown));
                 } else if (is_container_variable(name) && !g_hash_table_contains(via, name)) {
                         g_hash_table_replace(vars, g_strdup(name), g_strdup(value));
                         g_hash_table_replace(via, g_strdup(name), g_strdup(name));
@@ -132,9 +143,12 @@ int ovh_config_apply_environment(OvhConfig *config, const char *const *envp, GPt
                 ovh_config_set_origin(config, "Account", "TimeZone", g_hash_table_lookup(via, "TZ"));
         }
         if ((v = g_hash_table_lookup(vars, "UMASK")) && *v) {
-                if (ovh_parse_umask(v, &config->umask) < 0)
+                if (ovh_parse_umask(v, &config->umask) < 0) {
+                        g_autofree char *shown = printable(v);
                         return ovh_fail(error, EX_CONFIG, EINVAL,
-                                        "UMASK=%s: not an octal umask; use three or four octal digits such as 022", v);
+                                        "UMASK=%s: not an octal umask; use three or four octal digits such as 022",
+                                        shown);
+                }
                 config->umask_set = true;
                 ovh_config_set_origin(config, "Account", "UMask", g_hash_table_lookup(via, "UMASK"));
         }
@@ -147,22 +161,35 @@ int ovh_config_apply_environment(OvhConfig *config, const char *const *envp, GPt
                 ovh_config_set_origin(config, "Auth", "Token", g_hash_table_lookup(via, "CONNECTION_TOKEN"));
         }
         if ((v = g_hash_table_lookup(vars, "CONNECTION_SECRET")) && *v) {
-                if (!g_path_is_absolute(v))
+                if (!g_path_is_absolute(v)) {
+                        g_autofree char *shown = printable(v);
                         return ovh_fail(error, EX_CONFIG, EINVAL,
                                         "CONNECTION_SECRET=%s: not an absolute path; it names the file that "
                                         "holds the token",
-                                        v);
+                                        shown);
+                }
                 g_free(config->token_file);
                 config->token_file = g_strdup(v);
                 ovh_config_set_origin(config, "Auth", "TokenFile", g_hash_table_lookup(via, "CONNECTION_SECRET"));
         }
-        for (const char *const *s = (const char *const[]){ "SUDO_PASSWORD", "SUDO_PASSWORD_HASH", NULL }; *s; s++)
-                if ((v = g_hash_table_lookup(vars, *s)) && *v && warnings)
+        /* The container's sudo: a privilege-escalation path, so always said
+         * out loud. `openvscode-launcher --apply-sudo` (ExecStartPre=+)
+         * applies it; the server itself only reads it. */
+        for (const char *const *s = (const char *const[]){ "SUDO_PASSWORD", "SUDO_PASSWORD_HASH", NULL }; *s; s++) {
+                if (!(v = g_hash_table_lookup(vars, *s)) || !*v)
+                        continue;
+                char **field = g_str_equal(*s, "SUDO_PASSWORD") ? &config->sudo_password : &config->sudo_password_hash;
+                g_free(*field);
+                *field = g_strdup(v);
+                ovh_config_set_origin(config, "Sudo", *s, g_hash_table_lookup(via, *s));
+                if (warnings)
                         g_ptr_array_add(warnings,
-                                        g_strdup_printf("%s is set, but sudo in the terminal is configured with "
-                                                        "`openvscodectl sudo enable --password-stdin` (or "
-                                                        "--password-hash); ignoring %s",
-                                                        *s, *s));
+                                        g_strdup_printf("%s is set: sudo in the terminal can become root, a "
+                                                        "privilege-escalation path; it is applied before the start "
+                                                        "like `openvscodectl sudo enable --password-stdin` (or "
+                                                        "--password-hash)",
+                                                        *s));
+        }
 
         /* Only the container's variables may carry these values; drop the
          * local copies now so the token does not linger in this map. */

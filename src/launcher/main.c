@@ -21,7 +21,9 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "command.h"
 #include "config.h"
+#include "extension-ids.h"
 #include "home.h"
 #include "listen.h"
 #include "log.h"
@@ -29,9 +31,15 @@
 #include "paths.h"
 #include "prebuilt-filter.h"
 #include "privileges.h"
+#include "runas.h"
 #include "sandbox.h"
 #include "server.h"
+#include "sudo.h"
 #include "token.h"
+
+/* Extensions= at start: VS Code's CLI gets this long before the launcher
+ * gives up on it and starts the server anyway. */
+#define EXTENSIONS_TIMEOUT_SEC 120
 
 extern char **environ;
 
@@ -40,6 +48,7 @@ static bool arg_config_given = false;
 static const char *arg_user = NULL;
 static const char *arg_listen = NULL;
 static bool arg_check = false;
+static bool arg_apply_sudo = false;
 
 static void help(void) {
         printf("openvscode-launcher [OPTIONS]\n\n"
@@ -49,13 +58,14 @@ static void help(void) {
                "  -u --user=NAME        account to run as (default [Account] User= or %s)\n"
                "     --listen=ADDR      not socket-activated: listen on HOST:PORT, [V6]:PORT or /path\n"
                "     --check            resolve everything, print the plan, exec nothing\n"
+               "     --apply-sudo       apply SUDO_PASSWORD/SUDO_PASSWORD_HASH (ExecStartPre=+), exit\n"
                "     --log-level=LEVEL  err, warning, notice, info or debug (default info)\n"
                "  -h --help             show this help\n"
                "     --version          show the launcher and server versions\n",
                OVH_CONFIG_FILE, OVH_DEFAULT_USER);
 }
 
-enum { ARG_LISTEN = 0x100, ARG_CHECK, ARG_LOG_LEVEL, ARG_VERSION };
+enum { ARG_LISTEN = 0x100, ARG_CHECK, ARG_APPLY_SUDO, ARG_LOG_LEVEL, ARG_VERSION };
 
 /* Returns 1 to continue, 0 to exit successfully, < 0 on a usage error. */
 static int parse_argv(int argc, char *argv[], bool *show_version, GError **error) {
@@ -64,6 +74,7 @@ static int parse_argv(int argc, char *argv[], bool *show_version, GError **error
                 { "user", required_argument, NULL, 'u' },
                 { "listen", required_argument, NULL, ARG_LISTEN },
                 { "check", no_argument, NULL, ARG_CHECK },
+                { "apply-sudo", no_argument, NULL, ARG_APPLY_SUDO },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -89,6 +100,9 @@ static int parse_argv(int argc, char *argv[], bool *show_version, GError **error
                 case ARG_CHECK:
                         arg_check = true;
                         break;
+                case ARG_APPLY_SUDO:
+                        arg_apply_sudo = true;
+                        break;
                 case ARG_LOG_LEVEL:
                         level = ovh_log_parse_level(optarg);
                         if (level < 0)
@@ -111,6 +125,10 @@ static int parse_argv(int argc, char *argv[], bool *show_version, GError **error
         }
         if (optind < argc)
                 return ovh_fail(error, EX_USAGE, EINVAL, "unexpected argument \"%s\"; see --help", argv[optind]);
+        if (arg_apply_sudo && (arg_check || arg_listen || arg_user))
+                return ovh_fail(error, EX_USAGE, EINVAL,
+                                "--apply-sudo is for the default instance's ExecStartPre=+ alone; drop --check, "
+                                "--listen and --user");
         return 1;
 }
 
@@ -170,6 +188,148 @@ static int write_runtime_token(const char *path, const char *token, const OvhAcc
         r = ovh_token_write_file(path, token, 0400, (uid_t) -1, (gid_t) -1, error);
         r_self = ovh_privileges_act_as_self(r < 0 ? NULL : error);
         return r < 0 ? r : r_self;
+}
+
+static bool no_new_privs_set(void) {
+        g_autofree char *status = NULL;
+        if (!g_file_get_contents("/proc/self/status", &status, NULL, NULL))
+                return false;
+        const char *line = strstr(status, "\nNoNewPrivs:");
+        return line && strtol(line + strlen("\nNoNewPrivs:"), NULL, 10) == 1;
+}
+
+/* --apply-sudo: ExecStartPre=+ of the default unit, with full privileges
+ * and the unit's environment. SUDO_PASSWORD(_HASH) set: the same steps as
+ * `openvscodectl sudo enable`; unset: undo what an earlier start did from
+ * them (never what openvscodectl did). When the unit drop-in changed,
+ * systemd reloads it, and the ExecStart= that follows runs with it. */
+static int apply_sudo(const OvhConfig *config, GError **error) {
+        g_autoptr(OvhAccount) account = NULL;
+        g_autofree char *hash = NULL;
+        OvhSudoPaths paths = {};
+        OvhSudoState state;
+        bool unit_changed = false;
+        int r;
+
+        const char *user = config->user ? config->user : OVH_DEFAULT_USER;
+        r = ovh_account_resolve(user, config->group,
+                                config->user ? ovh_config_origin(config, "Account", "User") : "default account",
+                                &account, error);
+        if (r < 0)
+                return r;
+        ovh_sudo_paths_init(&paths, arg_config);
+        ovh_sudo_read_state(&paths, &state);
+
+        if (config->sudo_password_hash || config->sudo_password) {
+                if (config->sudo_password_hash) {
+                        r = ovh_sudo_check_hash(config->sudo_password_hash,
+                                                ovh_config_origin(config, "Sudo", "SUDO_PASSWORD_HASH"), error);
+                        if (r < 0)
+                                goto out;
+                        hash = g_strdup(config->sudo_password_hash);
+                } else {
+                        /* Keep the hash when it already is this password's:
+                         * a new salt at every start would be a change. */
+                        hash = ovh_sudo_current_hash(account->name);
+                        if (!hash || !ovh_sudo_password_matches(config->sudo_password, hash)) {
+                                g_clear_pointer(&hash, g_free);
+                                r = ovh_sudo_hash_password(config->sudo_password, &hash, error);
+                                if (r < 0)
+                                        goto out;
+                        }
+                }
+                if (!state.sudo_installed) {
+                        r = ovh_fail(error, EX_CONFIG, ENOENT,
+                                     "%s is set, but sudo is not installed; install sudo or remove the variable from "
+                                     "%s",
+                                     config->sudo_password_hash ? "SUDO_PASSWORD_HASH" : "SUDO_PASSWORD",
+                                     OVH_ENVIRONMENT_FILE);
+                        goto out;
+                }
+                r = ovh_sudo_enable(&paths, account->name, hash, OVH_SUDO_BY_ENVIRONMENT, &unit_changed, error);
+                if (r < 0)
+                        goto out;
+                ovh_log_warning("sudo is enabled for %s from %s: a privilege-escalation path", account->name,
+                                config->sudo_password_hash ? "SUDO_PASSWORD_HASH" : "SUDO_PASSWORD");
+        } else if (ovh_sudo_state_enabled(&state) && state.by_environment) {
+                r = ovh_sudo_disable(&paths, account->name, &unit_changed, error);
+                if (r < 0)
+                        goto out;
+                ovh_log_info("SUDO_PASSWORD is no longer set: sudo for %s is disabled again", account->name);
+        }
+
+        if (unit_changed && g_file_test("/run/systemd/system", G_FILE_TEST_IS_DIR)) {
+                g_autofree char *output = NULL;
+                int status;
+                r = ovh_command_run((char *[]){ (char *) "systemctl", (char *) "daemon-reload", NULL }, NULL, &output,
+                                    &status, error);
+                if (r >= 0 && status != 0) {
+                        g_autofree char *line = ovh_command_first_line(output);
+                        r = ovh_fail(error, EX_OSERR, EIO, "systemctl daemon-reload failed: %s", line);
+                }
+        }
+out:
+        if (hash)
+                explicit_bzero(hash, strlen(hash));
+        ovh_sudo_paths_clear(&paths);
+        return r < 0 ? r : 0;
+}
+
+/* [Server] Extensions=: install what is missing with VS Code's own CLI, as
+ * the account and in the server's sandbox. A failure is logged; the server
+ * starts anyway (an unreachable marketplace must not take the IDE down). */
+static void install_configured_extensions(const OvhServerPlan *plan, const OvhSandboxProgram *filter) {
+        const OvhConfig *config = plan->config;
+        const OvhAccount *account = plan->account;
+        g_autofree char *manifest_path =
+                g_build_filename(account->home, OVH_STATE_SUBDIR, "extensions", "extensions.json", NULL);
+        g_autofree char *manifest = NULL;
+        g_autoptr(GError) error = NULL;
+        const char *where = ovh_config_origin(config, "Server", "Extensions");
+        int status = 0;
+
+        /* The manifest is the account's (0700 directory): read it as the
+         * account. */
+        if (ovh_privileges_act_as(account, NULL) >= 0) {
+                (void) g_file_get_contents(manifest_path, &manifest, NULL, NULL);
+                (void) ovh_privileges_act_as_self(NULL);
+        }
+        g_auto(GStrv) missing = ovh_extensions_missing(config->extensions, manifest);
+        if (!missing[0]) {
+                ovh_log_debug("%s: every extension of [Server] Extensions= is installed", where);
+                return;
+        }
+
+        g_autoptr(GPtrArray) args = g_ptr_array_new();
+        for (char **m = missing; *m; m++) {
+                g_ptr_array_add(args, (char *) "--install-extension");
+                g_ptr_array_add(args, *m);
+        }
+        g_ptr_array_add(args, NULL);
+        g_auto(GStrv) argv = ovh_server_cli_argv(plan, (char *const *) args->pdata);
+        g_auto(GStrv) envp = ovh_server_cli_environ(plan);
+        g_autofree char *list = g_strjoinv(" ", missing);
+        ovh_log_info("%s: installing %s with VS Code's CLI as %s", where, list, account->name);
+
+        OvhRunAs run = {
+                .account = account,
+                .umask = config->umask,
+                .filter = filter->main ? filter : NULL,
+                .argv = argv,
+                .envp = envp,
+                .cwd = account->home,
+                .timeout_sec = EXTENSIONS_TIMEOUT_SEC,
+        };
+        if (ovh_run_as_account(&run, &status, NULL, &error) < 0)
+                ovh_log_warning("%s: cannot install %s: %s; the server starts without them", where, list,
+                                error->message);
+        else if (status != 0)
+                ovh_log_warning("%s: VS Code's CLI could not install all of %s (exit status %d, its messages are "
+                                "above); the server starts without them. Without the marketplace, name .vsix files "
+                                "instead",
+                                where, list, status);
+        else
+                ovh_log_info("%s: installed %s", where, list);
 }
 
 static void print_version(void) {
@@ -244,6 +404,15 @@ static int run(int argc, char *argv[], GError **error) {
                 goto out;
         for (guint i = 0; i < warnings->len; i++)
                 ovh_log_warning("%s", (const char *) warnings->pdata[i]);
+        if (arg_apply_sudo) {
+                r = apply_sudo(config, error);
+                goto out;
+        }
+        if ((config->sudo_password || config->sudo_password_hash) && !arg_check && no_new_privs_set())
+                ovh_log_warning("SUDO_PASSWORD is set, but sudo cannot work in this unit (no_new_privs is on): "
+                                "add ExecStartPre=+%s --apply-sudo to the unit, or run "
+                                "openvscodectl sudo enable",
+                                OVH_LAUNCHER_PATH);
         r = ovh_server_check_extra_arguments(config, error);
         if (r < 0)
                 goto out;
@@ -390,6 +559,8 @@ static int run(int argc, char *argv[], GError **error) {
         }
         if (token_is_new)
                 ovh_log_info("generated a new connection token in %s", token_source.path);
+        if (config->extensions && config->extensions[0])
+                install_configured_extensions(&plan, &filter);
         if (runtime_token) {
                 r = write_runtime_token(runtime_token, token, account, error);
                 if (r < 0)

@@ -151,7 +151,9 @@ static bool is_locale_variable(const char *name) {
         return g_str_equal(name, "LANG") || g_str_equal(name, "LANGUAGE") || g_str_has_prefix(name, "LC_");
 }
 
-char **ovh_server_environ(const OvhServerPlan *plan, pid_t pid) {
+/* The environment of every process the launcher starts as the account;
+ * the server itself also gets the socket's LISTEN_* variables. */
+static GPtrArray *account_environ(const OvhServerPlan *plan) {
         const OvhAccount *a = plan->account;
         GPtrArray *env = g_ptr_array_new();
 
@@ -177,6 +179,11 @@ char **ovh_server_environ(const OvhServerPlan *plan, pid_t pid) {
                 g_ptr_array_add(env, g_strdup("LANG=C.UTF-8"));
         if (plan->config->time_zone)
                 g_ptr_array_add(env, g_strdup_printf("TZ=%s", plan->config->time_zone));
+        return env;
+}
+
+char **ovh_server_environ(const OvhServerPlan *plan, pid_t pid) {
+        GPtrArray *env = account_environ(plan);
 
         g_ptr_array_add(env, g_strdup("LISTEN_FDS=1"));
         g_ptr_array_add(env, g_strdup_printf("LISTEN_PID=%d", (int) pid));
@@ -208,4 +215,30 @@ int ovh_server_check_time_zone(const OvhConfig *config, GError **error) {
                                 "Europe/Berlin (see timedatectl list-timezones)",
                                 where ? where : "TimeZone", tz);
         return 0;
+}
+
+char **ovh_server_cli_environ(const OvhServerPlan *plan) {
+        GPtrArray *env = account_environ(plan);
+        g_ptr_array_add(env, NULL);
+        return (char **) g_ptr_array_free(env, FALSE);
+}
+
+char **ovh_server_cli_argv(const OvhServerPlan *plan, char *const *arguments) {
+        g_autofree char *state = g_build_filename(plan->account->home, OVH_STATE_SUBDIR, NULL);
+        GPtrArray *argv = g_ptr_array_new();
+
+        /* The same data and extensions directories as the server, so the
+         * CLI changes exactly what the running server sees. */
+        g_ptr_array_add(argv, g_strdup(plan->payload->node));
+        g_ptr_array_add(argv, g_strdup(plan->payload->server_main));
+        g_ptr_array_add(argv, g_strdup("--server-data-dir"));
+        g_ptr_array_add(argv, g_strdup(state));
+        g_ptr_array_add(argv, g_strdup("--user-data-dir"));
+        g_ptr_array_add(argv, g_build_filename(state, "data", NULL));
+        g_ptr_array_add(argv, g_strdup("--extensions-dir"));
+        g_ptr_array_add(argv, g_build_filename(state, "extensions", NULL));
+        for (char *const *a = arguments; a && *a; a++)
+                g_ptr_array_add(argv, g_strdup(*a));
+        g_ptr_array_add(argv, NULL);
+        return (char **) g_ptr_array_free(argv, FALSE);
 }

@@ -43,6 +43,16 @@ char **ovh_server_argv(const OvhServerPlan *plan);
  * SHELL PATH LANG LC_* TZ and LISTEN_*; nothing else is inherited. */
 char **ovh_server_environ(const OvhServerPlan *plan, pid_t pid);
 
+/* Pure: VS Code's own CLI for the account (--install-extension,
+ * --list-extensions ...): NODE ROOT/out/server-main.js with the server's
+ * --server-data-dir, --user-data-dir and --extensions-dir, then
+ * `arguments`. The plan's sd_listen_js, token_file and listen_socket are
+ * not used. */
+char **ovh_server_cli_argv(const OvhServerPlan *plan, char *const *arguments);
+
+/* Pure: the server's environment without LISTEN_*: for the CLI. */
+char **ovh_server_cli_environ(const OvhServerPlan *plan);
+
 /* Rejects ExtraArguments= that would override what the launcher owns
  * (token, host, port, socket path) with EX_CONFIG. */
 int ovh_server_check_extra_arguments(const OvhConfig *config, GError **error);

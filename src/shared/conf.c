@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "extension-ids.h"
 #include "ovh-error.h"
 
 /* A line this long is not a configuration value but a pasted blob or an
@@ -18,6 +19,7 @@ typedef enum {
         KEY_ARGUMENTS, /* shell-quoted argument list */
         KEY_WORDS, /* whitespace-separated list */
         KEY_ENUM,
+        KEY_EXTENSIONS, /* whitespace-separated extension ids or .vsix paths */
 } KeyType;
 
 typedef struct {
@@ -38,6 +40,7 @@ static const KeySpec key_specs[] = {
         { "Server", "IdleShutdown", KEY_BOOLEAN, NULL, FIELD(idle_shutdown) },
         { "Server", "Telemetry", KEY_ENUM, "off|crash|error|all", FIELD(telemetry) },
         { "Server", "ExtraArguments", KEY_ARGUMENTS, NULL, FIELD(extra_arguments) },
+        { "Server", "Extensions", KEY_EXTENSIONS, NULL, FIELD(extensions) },
         { "Auth", "Mode", KEY_ENUM, "token|none", FIELD(auth_mode) },
         { "Auth", "Token", KEY_STRING, NULL, FIELD(token) },
         { "Auth", "TokenFile", KEY_PATH, NULL, FIELD(token_file) },
@@ -74,6 +77,7 @@ void ovh_config_free(OvhConfig *config) {
         g_free(config->base_path);
         g_free(config->telemetry);
         g_strfreev(config->extra_arguments);
+        g_strfreev(config->extensions);
         if (config->token)
                 explicit_bzero(config->token, strlen(config->token));
         g_free(config->token);
@@ -81,6 +85,12 @@ void ovh_config_free(OvhConfig *config) {
         g_free(config->user);
         g_free(config->group);
         g_free(config->time_zone);
+        if (config->sudo_password)
+                explicit_bzero(config->sudo_password, strlen(config->sudo_password));
+        if (config->sudo_password_hash)
+                explicit_bzero(config->sudo_password_hash, strlen(config->sudo_password_hash));
+        g_free(config->sudo_password);
+        g_free(config->sudo_password_hash);
         g_strfreev(config->allow_syscalls);
         g_strfreev(config->deny_syscalls);
         g_hash_table_unref(config->origins);
@@ -294,6 +304,28 @@ static int apply_value(OvhConfig *config, const KeySpec *spec, const char *value
                 return 0;
         }
 
+        case KEY_EXTENSIONS: {
+                g_auto(GStrv) words = g_strsplit_set(value, " \t", -1);
+                GPtrArray *list = g_ptr_array_new_with_free_func(g_free);
+                for (char **w = words; *w; w++) {
+                        if (!**w)
+                                continue;
+                        if (!ovh_extension_id_valid(*w) && !ovh_extension_is_vsix_path(*w)) {
+                                g_ptr_array_free(list, TRUE);
+                                return ovh_fail(error, EX_CONFIG, EINVAL,
+                                                "%s: [%s] %s=: \"%s\" is neither an extension id (publisher.name or "
+                                                "publisher.name@1.2.3) nor an absolute path to a .vsix file; fix it",
+                                                where, spec->group, spec->key, *w);
+                        }
+                        g_ptr_array_add(list, g_strdup(*w));
+                }
+                g_ptr_array_set_free_func(list, NULL);
+                g_ptr_array_add(list, NULL);
+                g_strfreev(*(char ***) field);
+                *(char ***) field = (char **) g_ptr_array_free(list, FALSE);
+                return 0;
+        }
+
         case KEY_ENUM: {
                 g_auto(GStrv) choices = g_strsplit(spec->choices, "|", -1);
                 for (int i = 0; choices[i]; i++) {
@@ -323,9 +355,12 @@ int ovh_config_load_data(OvhConfig *config, const char *origin, const char *data
         if (r < 0)
                 return r;
 
-        if (!g_key_file_load_from_data(kf, data, length, G_KEY_FILE_NONE, &parse_error))
+        if (!g_key_file_load_from_data(kf, data, length, G_KEY_FILE_NONE, &parse_error)) {
+                /* GKeyFile quotes the offending line, control characters and all. */
+                g_autofree char *message = ovh_printable(parse_error->message);
                 return ovh_fail(error, EX_CONFIG, EINVAL, "%s: %s; write [Group] headers and Key=value lines", origin,
-                                parse_error->message);
+                                message);
+        }
 
         g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
         for (char **g = groups; *g; g++) {

@@ -23,6 +23,7 @@ typedef struct {
         bool idle_shutdown;
         char *telemetry; /* off|crash|error|all */
         char **extra_arguments;
+        char **extensions; /* Extensions=: ids (publisher.name[@version]) or absolute .vsix paths */
 
         /* [Auth] */
         OvhAuthMode auth_mode;
@@ -42,6 +43,11 @@ typedef struct {
         char **allow_syscalls;
         char **deny_syscalls;
         bool allow_sudo;
+
+        /* SUDO_PASSWORD / SUDO_PASSWORD_HASH from the environment (secrets:
+         * never logged). Applied by `openvscode-launcher --apply-sudo`. */
+        char *sudo_password;
+        char *sudo_password_hash;
 
         /* "Group.Key" -> where the value came from ("FILE:LINE" or "VARIABLE"),
          * so later errors can point at the line to fix. */

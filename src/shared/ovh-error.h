@@ -19,3 +19,8 @@ enum {
 /* Sets *error (if error is non-NULL) and returns -errno_value, so callers can
  * write `return ovh_fail(error, EX_CONFIG, EINVAL, "...")`. */
 int ovh_fail(GError **error, int exit_code, int errno_value, const char *format, ...) G_GNUC_PRINTF(4, 5);
+
+/* A copy of `text` fit for a one-line message: ASCII control characters
+ * (newline, carriage return, escape ...) become \xNN, so a value quoted in
+ * an error cannot start a forged journal line. UTF-8 is kept. */
+char *ovh_printable(const char *text);

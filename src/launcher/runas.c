@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+#include "runas.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ovh-error.h"
+#include "privileges.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* Reports a setup failure to the parent through the error pipe and ends
+ * the child. The parent tells it apart from the program's own exit. */
+G_GNUC_NORETURN static void child_fail(int error_fd, int code, const char *message) {
+        g_autofree char *line = g_strdup_printf("%d %s", code, message);
+        (void) !write(error_fd, line, strlen(line));
+        _exit(code);
+}
+
+G_GNUC_NORETURN static void child(const OvhRunAs *run, int stderr_fd, int error_fd) {
+        g_autoptr(GError) error = NULL;
+
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null < 0 || dup2(null, STDIN_FILENO) < 0)
+                child_fail(error_fd, EX_OSERR, "cannot open /dev/null");
+        if (stderr_fd >= 0 && dup2(stderr_fd, STDERR_FILENO) < 0)
+                child_fail(error_fd, EX_OSERR, "cannot redirect stderr");
+        signal(SIGPIPE, SIG_DFL);
+
+        umask(run->umask);
+        if (ovh_privileges_drop(run->account, false, &error) < 0)
+                child_fail(error_fd, error->code, error->message);
+        if (!run->cwd || chdir(run->cwd) < 0)
+                if (chdir(run->account->home) < 0)
+                        child_fail(error_fd, EX_OSERR, "cannot enter the account's home");
+
+        /* Nothing of ours (the listening socket, config files) reaches the
+         * program: only fds 0-2. */
+        if (syscall(__NR_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+                for (int fd = 3; fd < 1024; fd++)
+                        (void) fcntl(fd, F_SETFD, FD_CLOEXEC);
+
+        /* As in the launcher: the filter is the last step before execve(). */
+        if (run->filter && run->filter->main && ovh_sandbox_load(run->filter, &error) < 0)
+                child_fail(error_fd, error->code, error->message);
+        execve(run->argv[0], run->argv, run->envp);
+        int e = errno;
+        g_autofree char *message = g_strdup_printf("cannot execute %s: %s", run->argv[0], g_strerror(e));
+        child_fail(error_fd, e == ENOENT ? OVH_EXIT_EXEC_NOT_FOUND : OVH_EXIT_EXEC_FAILED, message);
+}
+
+static gint64 now_ms(void) {
+        return g_get_monotonic_time() / 1000;
+}
+
+int ovh_run_as_account(const OvhRunAs *run, int *ret_status, char **ret_stderr, GError **error) {
+        int err_pipe[2], out_pipe[2] = { -1, -1 }, e;
+
+        if (pipe2(err_pipe, O_CLOEXEC) < 0)
+                return ovh_fail(error, EX_OSERR, errno, "cannot create a pipe: %s", g_strerror(errno));
+        if (run->capture_stderr && pipe2(out_pipe, O_CLOEXEC) < 0) {
+                e = errno;
+                close(err_pipe[0]);
+                close(err_pipe[1]);
+                return ovh_fail(error, EX_OSERR, e, "cannot create a pipe: %s", g_strerror(e));
+        }
+
+        pid_t pid = fork();
+        if (pid < 0) {
+                e = errno;
+                close(err_pipe[0]);
+                close(err_pipe[1]);
+                if (out_pipe[0] >= 0) {
+                        close(out_pipe[0]);
+                        close(out_pipe[1]);
+                }
+                return ovh_fail(error, EX_OSERR, e, "cannot fork: %s", g_strerror(e));
+        }
+        if (pid == 0)
+                child(run, out_pipe[1], err_pipe[1]);
+
+        close(err_pipe[1]);
+        if (out_pipe[1] >= 0)
+                close(out_pipe[1]);
+
+        gint64 deadline = run->timeout_sec > 0 ? now_ms() + (gint64) run->timeout_sec * 1000 : G_MAXINT64;
+        GString *captured = g_string_new(NULL);
+        bool timed_out = false;
+
+        /* Drain the program's stderr (if captured) until it closes it. */
+        while (out_pipe[0] >= 0) {
+                struct pollfd p = { .fd = out_pipe[0], .events = POLLIN };
+                gint64 left = deadline - now_ms();
+                if (left <= 0) {
+                        timed_out = true;
+                        break;
+                }
+                int n = poll(&p, 1, (int) MIN(left, 1000));
+                if (n < 0 && errno != EINTR)
+                        break;
+                if (n <= 0)
+                        continue;
+                char buf[4096];
+                ssize_t got = read(out_pipe[0], buf, sizeof(buf));
+                if (got < 0 && errno == EINTR)
+                        continue;
+                if (got <= 0)
+                        break;
+                g_string_append_len(captured, buf, got);
+        }
+        if (out_pipe[0] >= 0)
+                close(out_pipe[0]);
+
+        int status = 0;
+        for (;;) {
+                if (!timed_out && now_ms() >= deadline)
+                        timed_out = true;
+                if (timed_out)
+                        (void) kill(pid, SIGKILL);
+                pid_t w = waitpid(pid, &status, timed_out ? 0 : WNOHANG);
+                if (w == pid)
+                        break;
+                if (w < 0 && errno != EINTR) {
+                        e = errno;
+                        close(err_pipe[0]);
+                        g_string_free(captured, TRUE);
+                        return ovh_fail(error, EX_OSERR, e, "cannot wait for %s: %s", run->argv[0], g_strerror(e));
+                }
+                if (w == 0)
+                        g_usleep(20 * 1000);
+        }
+
+        char message[1024];
+        ssize_t n = read(err_pipe[0], message, sizeof(message) - 1);
+        close(err_pipe[0]);
+        if (ret_stderr)
+                *ret_stderr = g_string_free(g_steal_pointer(&captured), FALSE);
+        else
+                g_string_free(captured, TRUE);
+
+        if (n > 0) {
+                message[n] = '\0';
+                char *space = strchr(message, ' ');
+                int code = atoi(message);
+                if (ret_stderr)
+                        g_clear_pointer(ret_stderr, g_free);
+                return ovh_fail(error, code > 0 ? code : EX_OSERR, EPERM, "%s", space ? space + 1 : message);
+        }
+        if (timed_out) {
+                if (ret_stderr)
+                        g_clear_pointer(ret_stderr, g_free);
+                return ovh_fail(error, EX_TEMPFAIL, ETIMEDOUT, "%s did not finish within %d s and was killed",
+                                run->argv[0], run->timeout_sec);
+        }
+        *ret_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        return 0;
+}
