@@ -18,11 +18,11 @@
  *
  * Beyond "no crash, no leak, no undefined behaviour", the harness checks
  * what the launcher promises about its errors: every failure is an OVH_ERROR
- * with a sysexits code, one printable line, and never the token. A newline
+ * with a sysexits code, one printable line of UTF-8, and never the token. A newline
  * would let journald split a second record off, with whatever priority
  * prefix it starts with; any other control character makes journalctl show
- * "[N blob data]" instead of the message, or a terminal run the escape
- * sequence of an admin's --check. A success leaves a configuration the rest of the
+ * "[N blob data]" instead of the message (so does invalid UTF-8), or a
+ * terminal run the escape sequence of an admin's --check. A success leaves a configuration the rest of the
  * launcher can rely on.
  */
 #include <errno.h>
@@ -219,14 +219,15 @@ static void check_error(int r, const GError *error, GPtrArray *tokens, const cha
                 fprintf(stderr, "%s: error code %d is not a sysexits code: %s\n", step, error->code, error->message);
                 abort();
         }
-        if (error->message[0] == '\0' || ovh_has_control_chars(error->message)) {
+        if (error->message[0] == '\0' || ovh_has_control_chars(error->message) ||
+            !g_utf8_validate(error->message, -1, NULL)) {
                 char utf8[128];
                 for (int i = 0; i < 127; i++)
                         utf8[i] = (char) (0x80 + i);
                 utf8[127] = '\0';
                 /* escape the control characters, keep UTF-8 readable */
                 g_autofree char *shown = g_strescape(error->message, utf8);
-                fprintf(stderr, "%s: the error is not one printable line: \"%s\"\n", step, shown);
+                fprintf(stderr, "%s: the error is not one printable line of UTF-8: \"%s\"\n", step, shown);
                 abort();
         }
         for (guint i = 0; i < tokens->len; i++)
