@@ -36,7 +36,7 @@ ARM64_ROOT_PACKAGES=(systemd systemd-sysv dbus nodejs libglib2.0-0 libcap2 libse
 ARM64_ROOT_KEY="1 $ARM64_SUITE arm64 ${ARM64_ROOT_PACKAGES[*]}"
 
 # Set by arm64_prepare for arm64_boot.
-ARM64_KERNEL= ARM64_INITRD= ARM64_IMAGE= ARM64_KERNEL_VERSION=
+ARM64_KERNEL='' ARM64_INITRD='' ARM64_IMAGE='' ARM64_KERNEL_VERSION=''
 
 arm64_log() { printf '# %s\n' "$*" >&2; }
 
@@ -75,7 +75,7 @@ arm64_possible() {
     done
     # The emulator itself must start (a broken or partial install, or a
     # machine that forbids it, shows here rather than as a boot timeout).
-    if ! qemu-system-aarch64 -M virt -cpu max -display none -S -machine dumpdtb=/dev/null >/dev/null 2>&1; then
+    if ! qemu-system-aarch64 -M virt -cpu max -display none -nic none -S -machine dumpdtb=/dev/null >/dev/null 2>&1; then
         echo "qemu-system-aarch64 cannot start a virt machine"
         return 1
     fi
@@ -100,7 +100,7 @@ arm64_unlock() {
 # scripts, so the host must execute aarch64 binaries: qemu-user through
 # binfmt_misc, with the F flag so the interpreter works inside the chroot.
 # Only what this function added is removed again afterwards.
-ARM64_BINFMT_MOUNTED= ARM64_BINFMT_REGISTERED=
+ARM64_BINFMT_MOUNTED='' ARM64_BINFMT_REGISTERED=''
 arm64_binfmt_on() {
     local dir=/proc/sys/fs/binfmt_misc conf=/usr/lib/binfmt.d/qemu-aarch64.conf
     if [[ ! -e $dir/register ]]; then
@@ -122,7 +122,7 @@ arm64_binfmt_off() {
     if [[ -n $ARM64_BINFMT_MOUNTED ]]; then
         umount "$dir" || true
     fi
-    ARM64_BINFMT_MOUNTED= ARM64_BINFMT_REGISTERED=
+    ARM64_BINFMT_MOUNTED='' ARM64_BINFMT_REGISTERED=''
 }
 
 # Builds $ARM64_CACHE/root unless it is there with the current key.
@@ -204,6 +204,8 @@ arm64_build_image() {
     local size_mb
     size_mb=$(($(du -sm "$root" | cut -f1) + 1536))
     rm -f "$image.new" "$image.key"
+    # an existing file: mkfs.ext4 would announce that it creates one
+    truncate -s "${size_mb}M" "$image.new"
     arm64_log "building the root image ($size_mb MB, sparse)"
     mkfs.ext4 -q -F -L ovh-arm64-root -E lazy_itable_init=0 -d "$root" "$image.new" "${size_mb}M" || {
         rm -f "$image.new"
