@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+
+/* The pure parts of openvscodectl: parsers of what systemd says and the
+ * texts of the files it writes. The unit tests (tests/ctl) call them. */
+
+/* One entry of `systemctl show -P Listen UNIT`: "[::]:3000 (Stream)",
+ * "127.0.0.1:8443 (Stream)", "/run/x.sock (Stream)". */
+typedef struct {
+        int family; /* AF_INET, AF_INET6, AF_UNIX */
+        char *address; /* "::", "127.0.0.1", "/run/x.sock" */
+        unsigned port; /* 0 for AF_UNIX */
+        bool wildcard; /* "::" or "0.0.0.0" */
+} CtlListen;
+
+void ctl_listen_clear(CtlListen *listen_address);
+/* False for lines that are not a stream socket we can name a URL for. */
+bool ctl_listen_parse(const char *line, CtlListen *ret);
+
+/* http://HOST:PORT/BASE/?tkn=TOKEN; an IPv6 literal gets brackets, the
+ * base path one trailing slash, and without a token there is no query. */
+char *ctl_url_format(const char *host, unsigned port, const char *base_path, const char *token);
+
+/* The connection-token credential of a unit, from `systemctl cat UNIT`:
+ * the last LoadCredential=/LoadCredentialEncrypted=/SetCredential=/
+ * SetCredentialEncrypted= that names connection-token (an empty
+ * assignment resets). %i is replaced by `instance`. */
+typedef enum {
+        CTL_CREDENTIAL_NONE,
+        CTL_CREDENTIAL_FILE, /* LoadCredential=connection-token:PATH (absolute, or a credstore name) */
+        CTL_CREDENTIAL_ENCRYPTED, /* *Encrypted= */
+        CTL_CREDENTIAL_VALUE, /* SetCredential=connection-token:VALUE */
+} CtlCredentialKind;
+
+CtlCredentialKind ctl_credential_from_unit(const char *unit_text, const char *instance, char **ret_source);
+
+/* Where systemd looks for a LoadCredential= name that is not a path. */
+extern const char *const ctl_credstore_dirs[];
+
+/* set-user: the launcher.conf.d text, the tmpfiles.d override (the
+ * package's tmpfiles text with the state tree's lines moved to HOME and
+ * given to USER:GROUP) and, for a home under /home, /root or /run/user, the
+ * unit drop-in that makes it visible (ProtectHome=tmpfs + BindPaths=). */
+char *ctl_user_config_text(const char *user, const char *group);
+char *ctl_user_tmpfiles_text(const char *package_text, const char *package_state_dir, const char *home,
+                             const char *user, const char *group);
+bool ctl_home_needs_dropin(const char *home);
+char *ctl_user_home_dropin_text(const char *home);

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+
+#include "account.h"
+#include "conf.h"
+#include "sandbox.h"
+#include "server.h"
+
+/* openvscodectl: the administrator's tool. Every verb is a function in a
+ * verb-*.c file; this header holds what they share (ctl-common.c). Errors
+ * are GErrors whose code is the sysexits exit code and whose message is
+ * the one line printed: the cause and the fix. Nothing is changed on disk
+ * before everything a verb needs has been validated. */
+
+typedef int (*CtlVerbFunction)(int argc, char *argv[], GError **error);
+
+int verb_url(int argc, char *argv[], GError **error);
+int verb_token(int argc, char *argv[], GError **error);
+int verb_install_extension(int argc, char *argv[], GError **error);
+int verb_uninstall_extension(int argc, char *argv[], GError **error);
+int verb_list_extensions(int argc, char *argv[], GError **error);
+int verb_set_user(int argc, char *argv[], GError **error);
+int verb_sudo(int argc, char *argv[], GError **error);
+int verb_import_config(int argc, char *argv[], GError **error);
+int verb_status(int argc, char *argv[], GError **error);
+int verb_check(int argc, char *argv[], GError **error);
+
+/* Output. */
+void ctl_warning(const char *format, ...) G_GNUC_PRINTF(1, 2);
+int ctl_usage_error(GError **error, const char *verb, const char *format, ...) G_GNUC_PRINTF(3, 4);
+
+/* Who may do what. */
+bool ctl_caller_is_root(void);
+int ctl_require_root(const char *verb, GError **error);
+
+/* systemd. */
+int ctl_require_systemd(GError **error);
+/* systemctl ARGS...; *ret_status is its exit status. Output collected in
+ * *ret_output when non-NULL. */
+int ctl_systemctl(char **ret_output, int *ret_status, GError **error, ...) G_GNUC_NULL_TERMINATED;
+/* `systemctl show -p A,B UNIT` as a table (NULL when systemctl failed). */
+GHashTable *ctl_unit_properties(const char *unit, const char *const *names);
+/* The unit file must be installed (LoadState=loaded), else EX_UNAVAILABLE. */
+int ctl_require_unit(const char *unit, GError **error);
+int ctl_daemon_reload(GError **error);
+int ctl_try_restart(const char *unit, GError **error);
+bool ctl_unit_is_active(const char *unit);
+pid_t ctl_unit_main_pid(const char *unit);
+
+/* The instance a verb works on: the default one (openvscode-server.socket,
+ * launcher.conf + the environment file), or with --user NAME the per-user
+ * openvscode-server@NAME (launcher.conf, User= replaced, no environment
+ * file). */
+typedef struct {
+        char *instance; /* NULL for the default instance */
+        char *socket_unit;
+        char *service_unit;
+        char *runtime_dir; /* the unit's RuntimeDirectory= */
+        OvhConfig *config; /* read only by root: launcher.conf is 0600 */
+        bool config_read;
+        char **environment; /* the environment file's variables (default instance, root) */
+        OvhAccount *account;
+} CtlInstance;
+
+void ctl_instance_clear(CtlInstance *instance);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CtlInstance, ctl_instance_clear)
+/* Reads the configuration (as root) and resolves the account. As another
+ * user the configuration is unreadable: the account is then the instance's
+ * user or the default account. */
+int ctl_instance_load(CtlInstance *instance, const char *user, GError **error);
+/* Root, or the instance's account itself; EX_NOPERM for anyone else. */
+int ctl_require_root_or_account(const CtlInstance *instance, const char *verb, GError **error);
+/* A per-user instance name must be an existing account; fails early. */
+int ctl_check_instance_name(const char *user, GError **error);
+
+/* What running VS Code's CLI as the account needs. */
+typedef struct {
+        OvhPayload payload;
+        OvhSandboxProgram filter;
+        OvhServerPlan plan;
+        OvhListen no_socket;
+} CtlServerContext;
+
+int ctl_server_context_init(CtlServerContext *context, const CtlInstance *instance, GError **error);
+void ctl_server_context_clear(CtlServerContext *context);
+/* Parses [--user NAME] [-h]: 1 to go on, 0 after --help, < 0 on a usage
+ * error. optind is left at the first operand. */
+int ctl_parse_user_option(const char *verb, const char *help, int argc, char *argv[], const char **user,
+                          GError **error);
+
+/* Runs the server's CLI with `arguments` as the account, with the server's
+ * sandbox. Its stdout is ours; its stderr is collected in *ret_stderr. */
+int ctl_run_server_cli(const CtlServerContext *context, const CtlInstance *instance, char *const *arguments,
+                       int *ret_status, char **ret_stderr, GError **error);
+
+/* The state tree: HOME/.openvscode-server and its extensions directory. */
+char *ctl_state_dir(const CtlInstance *instance);
+char *ctl_extensions_dir(const CtlInstance *instance);
+
+/* The launcher.conf.d file openvscodectl writes NAME to. */
+char *ctl_config_dropin(const char *name);
