@@ -42,10 +42,10 @@ arm64_log() { printf '# %s\n' "$*" >&2; }
 
 # The host packages the suite needs: the emulator, the cross compilers
 # (aarch64 for the project, armhf for the 32-bit probe) with the arm64
-# libraries the project links, qemu-user-static for debootstrap's second
-# stage, and the image tools.
+# libraries the project links, debhelper for the package, qemu-user-static
+# for debootstrap's second stage, and the image tools.
 ARM64_HOST_PACKAGES=(qemu-system-arm qemu-utils qemu-user-static debootstrap e2fsprogs cpio gzip
-    meson ninja-build pkg-config crossbuild-essential-arm64 binutils-aarch64-linux-gnu
+    meson ninja-build pkg-config crossbuild-essential-arm64 binutils-aarch64-linux-gnu debhelper dpkg-dev
     gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
     libseccomp-dev:arm64 libcap-dev:arm64 libsystemd-dev:arm64 libglib2.0-dev:arm64)
 
@@ -189,13 +189,16 @@ ARM64_GUEST_START=$ARM64_SRC/guest/mount-and-run
 # overlay), so runs can share it. Caller holds the lock.
 arm64_build_image() {
     local root=$ARM64_CACHE/root image=$ARM64_CACHE/root.img key
-    key="1 $ARM64_ROOT_KEY $(cat "$ARM64_GUEST_UNIT" "$ARM64_GUEST_START" | sha256sum | cut -d' ' -f1)"
+    key="2 $ARM64_ROOT_KEY $(cat "$ARM64_GUEST_UNIT" "$ARM64_GUEST_START" | sha256sum | cut -d' ' -f1)"
     if [[ -f $image.key && "$(cat "$image.key")" == "$key" ]]; then
         ARM64_IMAGE=$image
         return 0
     fi
     install -D -m 0644 "$ARM64_GUEST_UNIT" "$root/etc/systemd/system/ovh-arm64-suite.service"
     install -D -m 0755 "$ARM64_GUEST_START" "$root/usr/local/lib/ovh-arm64-boot/mount-and-run"
+    # The kernel has no autofs module in this machine: without the mask
+    # systemd announces on the console that it cannot start it.
+    ln -sf /dev/null "$root/etc/systemd/system/proc-sys-fs-binfmt_misc.automount"
     mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
     ln -sf /etc/systemd/system/ovh-arm64-suite.service \
         "$root/etc/systemd/system/multi-user.target.wants/ovh-arm64-suite.service"
