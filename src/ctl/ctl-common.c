@@ -155,6 +155,30 @@ int ctl_check_instance_name(const char *user, GError **error) {
         return 0;
 }
 
+/* launcher.conf is root's: another caller learns the payload ([Server]
+ * Root= and Node=) from the running server's command line, which the
+ * account may read: NODE --require SD_LISTEN_JS ROOT/out/server-main.js. */
+static void adopt_running_server(CtlInstance *ci) {
+        pid_t pid = ctl_unit_main_pid(ci->service_unit);
+        g_autofree char *path = g_strdup_printf("/proc/%d/cmdline", (int) pid);
+        g_autofree char *cmdline = NULL;
+        gsize length = 0;
+
+        if (pid <= 0 || !g_file_get_contents(path, &cmdline, &length, NULL) || length == 0)
+                return;
+        const char *node = cmdline;
+        for (const char *a = cmdline; a < cmdline + length; a += strlen(a) + 1) {
+                if (!g_str_has_suffix(a, "/out/server-main.js") || !g_path_is_absolute(a) || !g_path_is_absolute(node))
+                        continue;
+                g_autofree char *out = g_path_get_dirname(a);
+                g_free(ci->config->root);
+                ci->config->root = g_path_get_dirname(out);
+                g_free(ci->config->node);
+                ci->config->node = g_strdup(node);
+                return;
+        }
+}
+
 int ctl_instance_load(CtlInstance *ci, const char *user, GError **error) {
         int r;
 
@@ -189,6 +213,8 @@ int ctl_instance_load(CtlInstance *ci, const char *user, GError **error) {
                                 return r;
                 }
                 ci->config_read = true;
+        } else {
+                adopt_running_server(ci);
         }
 
         const char *name = user ? user : ci->config->user ? ci->config->user : OVH_DEFAULT_USER;

@@ -178,11 +178,12 @@ static const char *uninstall_help = "openvscodectl uninstall-extension [--user N
                                     "  --verbose     show everything VS Code's CLI printed when it fails\n"
                                     "  -h --help     show this help\n";
 
-static const char *list_help = "openvscodectl list-extensions [--user NAME] [--show-versions]\n\n"
+static const char *list_help = "openvscodectl list-extensions [--user NAME] [--show-versions] [--verbose]\n\n"
                                "List the installed extensions (VS Code's own CLI, as the account).\n"
                                "Root or the account only.\n\n"
                                "  --user NAME        the per-user instance openvscode-server@NAME\n"
                                "  --show-versions    print publisher.name@version\n"
+                               "  --verbose          show everything VS Code's CLI printed when it fails\n"
                                "  -h --help          show this help\n";
 
 typedef enum { INSTALL, UNINSTALL, LIST } Action;
@@ -214,8 +215,6 @@ static int parse_options(Action action, const char *verb, int argc, char *argv[]
                         o->force = true;
                         break;
                 case 'v':
-                        if (action == LIST)
-                                return ctl_usage_error(error, verb, "unknown option --verbose");
                         o->verbose = true;
                         break;
                 case 's':

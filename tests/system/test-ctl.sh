@@ -182,12 +182,13 @@ start_service() {
 restart_service() { stop_service; start_service; }
 ctl() { IN "$CTL" "$@"; }
 # as USER COMMAND...: a command as another user of the container
-as() { local u=$1; shift; IN setpriv --reuid="$u" --regid="$u" --init-groups -- "$@"; }
+as() { local u=$1; shift; IN runuser -u "$u" -- "$@"; }
 tokens_seen=()
 # scan_extensions TOKEN: the extensions the running server has loaded
 scan_extensions() {
     printf '%s\n' "$1" | IN sh -c 'umask 077; cat >/run/ovh-ctl-test-token'
-    IN "$TEST_NODE" "$TEST_DIR/scan-extensions.js" 127.0.0.1 "$PORT" /run/ovh-ctl-test-token "$COMMIT" 2>&1 || true
+    IN "$TEST_NODE" "$TEST_DIR/scan-extensions.js" 127.0.0.1 "$PORT" /run/ovh-ctl-test-token "$COMMIT" \
+        2>>"$WORK/scan-extensions.err" || true
     IN rm -f /run/ovh-ctl-test-token
 }
 # probe: what the server's own process saw at its last start (probe-node.sh)
@@ -224,6 +225,9 @@ one_line_error() {
 }
 
 # ================================================================ boot
+# The host's environment reaches the container's commands through nsenter;
+# this one makes node warn on every start there.
+unset NODE_EXTRA_CA_CERTS
 t_boot=$(date +%s.%N)
 nspawn_boot "$ROOT" "ovh-ctl-$$" "$WORK/console.log" "${NSPAWN_ARGS[@]}" || bail "the container did not boot"
 expect "container boots into running ($(elapsed "$t_boot") s)" "$NSPAWN_STATE" running
@@ -474,7 +478,7 @@ expect_match "... with one line naming --force" "$(cat "$WORK/err")" "^openvscod
 expect "... and nothing changed" "$(listing "$STATE")" "$home_before"
 out=$(ctl import-config --force /srv/config 2>&1) && ok "import-config --force" || not_ok "import-config --force" "$out"
 diag "$(tail -2 <<<"$out")"
-expect_match "import-config reports what it did" "$out" "^Imported /srv/config into $STATE as $ACCOUNT: [0-9]+ files"
+expect_match "import-config reports what it did" "$(tail -1 <<<"$out")" "^Imported /srv/config into $STATE as $ACCOUNT: [0-9]+ files"
 expect "imported files are the account's" "$(IN find "$STATE" ! -user "$ACCOUNT" | wc -l)" 0
 expect "imported settings.json" "$(IN cat "$STATE/.openvscode-server/data/User/settings.json")" \
     "$(cat "$FIX/.openvscode-server/data/User/settings.json")"
