@@ -151,7 +151,8 @@ int ctl_check_instance_name(const char *user, GError **error) {
         if (!user)
                 return 0;
         if (!*user || strchr(user, '/') || strchr(user, '@') || ovh_has_control_chars(user))
-                return ovh_fail(error, EX_USAGE, EINVAL, "--user: \"%s\" is not an account name", user);
+                return ovh_fail(error, EX_USAGE, EINVAL,
+                                "--user: \"%s\" is not an account name; give the user of openvscode-server@USER", user);
         return 0;
 }
 
@@ -311,6 +312,8 @@ int ctl_parse_user_option(const char *verb, const char *help, int argc, char *ar
         while ((c = getopt_long(argc, argv, ":u:h", options, NULL)) >= 0) {
                 switch (c) {
                 case 'u':
+                        if (ctl_check_instance_name(optarg, error) < 0)
+                                return -EINVAL;
                         *user = optarg;
                         break;
                 case 'h':

@@ -20,7 +20,8 @@ enum {
  * write `return ovh_fail(error, EX_CONFIG, EINVAL, "...")`. */
 int ovh_fail(GError **error, int exit_code, int errno_value, const char *format, ...) G_GNUC_PRINTF(4, 5);
 
-/* A copy of `text` fit for a one-line message: ASCII control characters
- * (newline, carriage return, escape ...) become \xNN, so a value quoted in
- * an error cannot start a forged journal line. UTF-8 is kept. */
+/* A copy of `text` fit for a one-line message: control characters
+ * (newline, carriage return, escape, the C1 range ...) and bytes that are
+ * not UTF-8 become \xNN, so a value quoted in an error cannot start a
+ * forged journal line. Valid UTF-8 is kept. ovh_fail() applies it. */
 char *ovh_printable(const char *text);
