@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FILE_TOKEN "fuzzSecretTokenFromFile-7f3a9c"
 
 static char *secrets_dir;
+
+/* A broken promise: the message goes to stderr tagged with the check's
+ * name, then abort() makes it a crash libFuzzer keeps. OVH_FUZZ_TOLERATE
+ * (comma-separated names) lets a known defect through, so a fuzz run can
+ * look past it while its regression input still fails (tests/fuzz/run
+ * sets it from the regressions that still crash). */
+static void violation(const char *check, const char *format, ...) G_GNUC_PRINTF(2, 3);
+static void violation(const char *check, const char *format, ...) {
+        const char *tolerate = getenv("OVH_FUZZ_TOLERATE");
+        va_list ap;
+
+        if (tolerate) {
+                g_auto(GStrv) names = g_strsplit(tolerate, ",", -1);
+                if (g_strv_contains((const char *const *) names, check))
+                        return;
+        }
+        fprintf(stderr, "[check:%s] ", check);
+        va_start(ap, format);
+        vfprintf(stderr, format, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+        abort();
+}
 
 static void remove_secret_files(void) {
         g_autoptr(GDir) dir = g_dir_open(secrets_dir, 0, NULL);
@@ -212,13 +236,13 @@ static void check_error(int r, const GError *error, GPtrArray *tokens, const cha
         if (r >= 0 && !error)
                 return;
         if (r >= 0 || !error) {
-                fprintf(stderr, "%s: returned %d with error %s\n", step, r, error ? error->message : "(none)");
-                abort();
+                violation("error-contract", "%s: returned %d with error %s", step, r,
+                          error ? error->message : "(none)");
+                return;
         }
-        if (error->domain != OVH_ERROR || error->code < EX__BASE || error->code > EX__MAX) {
-                fprintf(stderr, "%s: error code %d is not a sysexits code: %s\n", step, error->code, error->message);
-                abort();
-        }
+        if (error->domain != OVH_ERROR || error->code < EX__BASE || error->code > EX__MAX)
+                violation("sysexits", "%s: error code %d is not a sysexits code: %s", step, error->code,
+                          error->message);
         if (error->message[0] == '\0' || ovh_has_control_chars(error->message) ||
             !g_utf8_validate(error->message, -1, NULL)) {
                 char utf8[128];
@@ -227,22 +251,17 @@ static void check_error(int r, const GError *error, GPtrArray *tokens, const cha
                 utf8[127] = '\0';
                 /* escape the control characters, keep UTF-8 readable */
                 g_autofree char *shown = g_strescape(error->message, utf8);
-                fprintf(stderr, "%s: the error is not one printable line of UTF-8: \"%s\"\n", step, shown);
-                abort();
+                violation("printable", "%s: the error is not one printable line of UTF-8: \"%s\"", step, shown);
         }
         for (guint i = 0; i < tokens->len; i++)
-                if (strstr(error->message, tokens->pdata[i])) {
-                        fprintf(stderr, "%s: the error quotes the token \"%s\": %s\n", step,
-                                (const char *) tokens->pdata[i], error->message);
-                        abort();
-                }
+                if (strstr(error->message, tokens->pdata[i]))
+                        violation("token-quoted", "%s: the error quotes the token \"%s\": %s", step,
+                                  (const char *) tokens->pdata[i], error->message);
 }
 
 static void check_path(const char *what, const char *value) {
-        if (value && (!g_path_is_absolute(value) || ovh_has_control_chars(value))) {
-                fprintf(stderr, "accepted %s=\"%s\": not a clean absolute path\n", what, value);
-                abort();
-        }
+        if (value && (!g_path_is_absolute(value) || ovh_has_control_chars(value)))
+                violation("config", "accepted %s=\"%s\": not a clean absolute path", what, value);
 }
 
 /* What the launcher's later steps take for granted. */
@@ -254,15 +273,12 @@ static void check_config(const OvhConfig *c) {
         check_path("TokenFile", c->token_file);
         if (c->umask > 0777 || !c->telemetry ||
             !g_strv_contains((const char *const[]){ "off", "crash", "error", "all", NULL }, c->telemetry)) {
-                fprintf(stderr, "accepted umask %o, telemetry %s\n", (unsigned) c->umask, c->telemetry);
-                abort();
+                violation("config", "accepted umask %o, telemetry %s", (unsigned) c->umask, c->telemetry);
         }
         const char *const strings[] = { c->user, c->group, c->time_zone };
         for (size_t i = 0; i < G_N_ELEMENTS(strings); i++)
-                if (strings[i] && (strings[i][0] == '\0' || ovh_has_control_chars(strings[i]))) {
-                        fprintf(stderr, "accepted an empty or control-character account value \"%s\"\n", strings[i]);
-                        abort();
-                }
+                if (strings[i] && (strings[i][0] == '\0' || ovh_has_control_chars(strings[i])))
+                        violation("config", "accepted an empty or control-character account value \"%s\"", strings[i]);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
