@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "ovh-error.h"
 #include "paths.h"
 #include "privileges.h"
@@ -301,4 +302,84 @@ int import_apply(const char *source_root, const OvhAccount *account, const Impor
         }
         *ret_written = written;
         return 0;
+}
+
+/* The values of every "KEY":"VALUE" (plain strings only) in a JSON text. */
+static GPtrArray *json_string_values(const char *json, const char *key) {
+        g_autofree char *member = g_strdup_printf("\"%s\":\"", key);
+        GPtrArray *values = g_ptr_array_new_with_free_func(g_free);
+        for (const char *p = json; (p = strstr(p, member));) {
+                p += strlen(member);
+                size_t n = strcspn(p, "\"\\");
+                if (p[n] == '"')
+                        g_ptr_array_add(values, g_strndup(p, n));
+                p += n;
+        }
+        return values;
+}
+
+int import_unmark_obsolete(const char *source_root, const OvhAccount *account, guint *ret_unmarked, GError **error) {
+        g_autofree char *manifest_path =
+                g_build_filename(source_root, OVH_STATE_SUBDIR, "extensions", "extensions.json", NULL);
+        g_autofree char *obsolete_path =
+                g_build_filename(account->home, OVH_STATE_SUBDIR, "extensions", ".obsolete", NULL);
+        g_autofree char *manifest = NULL;
+        g_autofree char *obsolete = NULL;
+        int r;
+
+        *ret_unmarked = 0;
+        if (!g_file_get_contents(manifest_path, &manifest, NULL, NULL))
+                return 0;
+        g_autoptr(GPtrArray) installed = json_string_values(manifest, "relativeLocation");
+
+        r = ovh_privileges_act_as(account, error);
+        if (r < 0)
+                return r;
+        if (!g_file_get_contents(obsolete_path, &obsolete, NULL, NULL) || installed->len == 0) {
+                r = ovh_privileges_act_as_self(error);
+                return r < 0 ? r : 0;
+        }
+
+        /* {"publisher.name-1.0.0":true,...}, as JSON.stringify writes it. */
+        GString *kept = g_string_new("{");
+        const char *p = obsolete;
+        while (*p == ' ' || *p == '\n')
+                p++;
+        bool shaped = *p == '{';
+        for (p = shaped ? p + 1 : p; shaped && *p && *p != '}';) {
+                if (*p == ',' || *p == ' ' || *p == '\n') {
+                        p++;
+                        continue;
+                }
+                size_t n = *p == '"' ? strcspn(p + 1, "\"\\") : 0;
+                if (*p != '"' || p[1 + n] != '"' || p[2 + n] != ':') {
+                        shaped = false;
+                        break;
+                }
+                g_autofree char *name = g_strndup(p + 1, n);
+                const char *value = p + 3 + n;
+                size_t m = strcspn(value, ",}");
+                bool drop = false;
+                for (guint i = 0; i < installed->len && !drop; i++)
+                        drop = g_str_equal(installed->pdata[i], name);
+                if (drop)
+                        (*ret_unmarked)++;
+                else
+                        g_string_append_printf(kept, "%s\"%s\":%.*s", kept->len > 1 ? "," : "", name, (int) m, value);
+                p = value + m;
+        }
+        g_string_append_c(kept, '}');
+        g_autofree char *text = g_string_free(kept, FALSE);
+
+        if (!shaped) {
+                /* Not what VS Code writes: without the list it keeps every
+                 * extension the manifest names, which is the safe side. */
+                r = ovh_file_remove(obsolete_path, error);
+                *ret_unmarked = 1;
+        } else if (*ret_unmarked > 0) {
+                r = g_str_equal(text, "{}") ? ovh_file_remove(obsolete_path, error)
+                                            : ovh_file_replace(obsolete_path, text, 0644, error);
+        }
+        int r_self = ovh_privileges_act_as_self(r < 0 ? NULL : error);
+        return r < 0 ? r : r_self < 0 ? r_self : 0;
 }

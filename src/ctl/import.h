@@ -54,4 +54,11 @@ int import_plan(const char *source, const OvhAccount *account, ImportPlan *plan,
 int import_apply(const char *source, const OvhAccount *account, const ImportPlan *plan, bool force, guint *ret_written,
                  GError **error);
 
+/* VS Code keeps the directories of uninstalled extensions listed in
+ * extensions/.obsolete until it deletes them. An extension the container
+ * had installed (its extensions.json) must not stay listed there after the
+ * import, or the server would hide it and then delete it. Returns how many
+ * names were taken off the list. */
+int import_unmark_obsolete(const char *source, const OvhAccount *account, guint *ret_unmarked, GError **error);
+
 const char *import_kind_name(ImportKind kind);

@@ -146,8 +146,11 @@ int verb_import_config(int argc, char *argv[], GError **error) {
                         return r;
                 stopped = status == 0;
         }
-        guint written = 0;
+        guint written = 0, unmarked = 0;
         r = import_apply(real, ci.account, &plan, force, &written, error);
+        if (r < 0)
+                return r;
+        r = import_unmark_obsolete(real, ci.account, &unmarked, error);
         if (r < 0)
                 return r;
         if (have_systemd) {
@@ -166,6 +169,9 @@ int verb_import_config(int argc, char *argv[], GError **error) {
                real, home, ci.account->name, plan.counts[IMPORT_COPY], plan.bytes, plan.counts[IMPORT_MKDIR],
                plan.counts[IMPORT_SYMLINK], plan.counts[IMPORT_SAME], "", force ? plan.counts[IMPORT_CONFLICT] : 0,
                plan.counts[IMPORT_SKIP]);
+        if (unmarked > 0)
+                printf("%u imported extensions were listed as uninstalled in extensions/.obsolete; no longer.\n",
+                       unmarked);
         if (stopped)
                 printf("%s was stopped for the import; the next connection starts it.\n", ci.service_unit);
         (void) written;

@@ -123,10 +123,37 @@ static void test_import(void) {
                 g_assert_false(strstr(name, "openvscodectl-"));
 }
 
+static void test_unmark_obsolete(void) {
+        g_autofree char *source = g_build_filename(scratch, "config2", NULL);
+        g_autofree char *home = g_build_filename(scratch, "home2", NULL);
+        OvhAccount account = { .name = (char *) "me", .uid = getuid(), .gid = getgid(), .home = home };
+        g_autoptr(GError) error = NULL;
+        guint unmarked = 0;
+
+        put(source, ".openvscode-server/extensions/extensions.json",
+            "[{\"identifier\":{\"id\":\"a.a\"},\"version\":\"1.0.0\",\"relativeLocation\":\"a.a-1.0.0\"}]", 0644);
+        g_assert_cmpint(import_unmark_obsolete(source, &account, &unmarked, &error), ==, 0);
+        g_assert_cmpuint(unmarked, ==, 0); /* no .obsolete: nothing to do */
+
+        put(home, ".openvscode-server/extensions/.obsolete", "{\"a.a-1.0.0\":true,\"b.b-2.0.0\":true}", 0644);
+        g_assert_cmpint(import_unmark_obsolete(source, &account, &unmarked, &error), ==, 0);
+        g_assert_no_error(error);
+        g_assert_cmpuint(unmarked, ==, 1);
+        g_autofree char *left = get(home, ".openvscode-server/extensions/.obsolete");
+        g_assert_cmpstr(left, ==, "{\"b.b-2.0.0\":true}");
+
+        put(home, ".openvscode-server/extensions/.obsolete", "{\"a.a-1.0.0\":true}", 0644);
+        g_assert_cmpint(import_unmark_obsolete(source, &account, &unmarked, &error), ==, 0);
+        g_assert_cmpuint(unmarked, ==, 1);
+        g_autofree char *gone = get(home, ".openvscode-server/extensions/.obsolete");
+        g_assert_null(gone);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         scratch = g_dir_make_tmp("ovh-import-XXXXXX", NULL);
         g_test_add_func("/import/plan-and-apply", test_import);
+        g_test_add_func("/import/unmark-obsolete", test_unmark_obsolete);
         int r = g_test_run();
         g_autofree char *command = g_strdup_printf("rm -rf '%s'", scratch);
         (void) !system(command);
