@@ -38,9 +38,9 @@ static int read_file_variable(const char *name, const char *path_value, char **r
         g_autoptr(GError) read_error = NULL;
         gsize length = 0;
 
-        if (!g_path_is_absolute(path_value))
+        if (!g_path_is_absolute(path_value) || ovh_has_control_chars(path_value))
                 return ovh_fail(error, EX_CONFIG, EINVAL,
-                                "FILE__%s=%s: not an absolute path; give the full path of the file", name, path);
+                                "FILE__%s=%s: not a clean absolute path; give the full path of the file", name, path);
         if (!g_file_get_contents(path_value, &data, &length, &read_error))
                 return ovh_fail(error, EX_CONFIG, ENOENT, "FILE__%s=%s: cannot be read (%s); fix the path", name, path,
                                 read_error->message);
@@ -161,11 +161,11 @@ int ovh_config_apply_environment(OvhConfig *config, const char *const *envp, GPt
                 ovh_config_set_origin(config, "Auth", "Token", g_hash_table_lookup(via, "CONNECTION_TOKEN"));
         }
         if ((v = g_hash_table_lookup(vars, "CONNECTION_SECRET")) && *v) {
-                if (!g_path_is_absolute(v)) {
+                if (!g_path_is_absolute(v) || ovh_has_control_chars(v)) {
                         g_autofree char *shown = printable(v);
                         return ovh_fail(error, EX_CONFIG, EINVAL,
-                                        "CONNECTION_SECRET=%s: not an absolute path; it names the file that "
-                                        "holds the token",
+                                        "CONNECTION_SECRET=%s: not a clean absolute path; it names the file "
+                                        "that holds the token",
                                         shown);
                 }
                 g_free(config->token_file);
