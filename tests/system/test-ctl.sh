@@ -478,7 +478,8 @@ expect_match "... with one line naming --force" "$(cat "$WORK/err")" "^openvscod
 expect "... and nothing changed" "$(listing "$STATE")" "$home_before"
 out=$(ctl import-config --force /srv/config 2>&1) && ok "import-config --force" || not_ok "import-config --force" "$out"
 diag "$(tail -2 <<<"$out")"
-expect_match "import-config reports what it did" "$(tail -1 <<<"$out")" "^Imported /srv/config into $STATE as $ACCOUNT: [0-9]+ files"
+expect_match "import-config reports what it did" "$(grep '^Imported' <<<"$out")" "^Imported /srv/config into $STATE as $ACCOUNT: [0-9]+ files"
+expect_match "import-config took the imported extension off the home's .obsolete" "$out" "1 imported extensions were listed as uninstalled"
 expect "imported files are the account's" "$(IN find "$STATE" ! -user "$ACCOUNT" | wc -l)" 0
 expect "imported settings.json" "$(IN cat "$STATE/.openvscode-server/data/User/settings.json")" \
     "$(cat "$FIX/.openvscode-server/data/User/settings.json")"
