@@ -138,6 +138,10 @@ browser_results() {
 system_prepare() {
     local reason
     reason=$(nspawn_possible) || skip_all "$reason"
+    # systemd-nspawn copies the host's /dev/null into the container and
+    # refuses to start when it is not a device (seen on shared machines:
+    # something removed it and a later "> /dev/null" made a plain file).
+    [[ -c /dev/null ]] || bail "the host's /dev/null is not a character device: mknod -m 666 /dev/null c 1 3"
     local tool
     for tool in meson ninja curl python3 node; do
         command -v "$tool" >/dev/null || bail "$tool not found"

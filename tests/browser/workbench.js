@@ -14,15 +14,17 @@
 //        commands (their output lands in STATE_DIR, the account's home as
 //        seen from this process), a screenshot is taken, the tab is closed
 //        cleanly.
-// visit: opens the workbench, prints "ready", then obeys one line on
+// visit: opens the workbench and the first file of the workspace,
+//        prints "ready", then obeys one line on
 //        stdin: "close" (clean tab close, as a person closing the tab) or
 //        "kill" (the browser dies: SIGKILL, no goodbye to the server).
 //        Prints "closed" or "killed" with the time of the act.
 //
 // Output, one line each: "ok DESCRIPTION", "not ok DESCRIPTION", "# TEXT",
-// "time NAME MS" (ms since the start), "ready", "closed EPOCH_MS",
-// "killed EPOCH_MS". The caller numbers the results as TAP. Exit status 0
-// when every step passed, 1 otherwise.
+// "time NAME MS" (ms since the start), "ready", "closed US", "killed US"
+// (US: CLOCK_MONOTONIC in microseconds, the clock of systemd's *Monotonic
+// timestamps, so the caller can subtract them). The caller numbers the
+// results as TAP. Exit status 0 when every step passed, 1 otherwise.
 //
 // The token is read from a file: on argv it would be visible in ps.
 const { chromium } = require('playwright-core');
@@ -45,6 +47,8 @@ const notOk = (desc, err) => {
     for (const line of String(err && err.message || err).split('\n').slice(0, 6)) say(`#   ${line}`);
 };
 const time = (name) => say(`time ${name} ${Date.now() - t0}`);
+// libuv's hrtime is CLOCK_MONOTONIC on Linux.
+const monotonicUs = () => process.hrtime.bigint() / 1000n;
 
 // step DESC FN: runs FN, reports it; a failed step that later steps
 // depend on stops the scenario (the caller still counts the failure).
@@ -197,8 +201,9 @@ async function ide(base, token, stateDir, screenshot) {
         }, { fatal: false });
 
         await step('the tab closes cleanly', async () => {
+            const closing = monotonicUs();
             await page.close({ runBeforeUnload: true });
-            say(`closed ${Date.now()}`);
+            say(`closed ${closing}`);
         }, { fatal: false });
     } catch (e) {
         if (!(e instanceof Abort)) notOk('the scenario ran to its end', e);
@@ -213,6 +218,12 @@ async function visit(base, token) {
         const page = await openWorkbench(browser, base, token);
         await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: STEP_TIMEOUT });
         time('explorer');
+        // A file in an editor, as a person would have: the workbench then
+        // asks the extension host to activate extensions for its language,
+        // which the caller sees in the extension host's log.
+        await page.click('.explorer-folders-view .monaco-list-row');
+        await page.waitForSelector('.editor-instance .view-lines', { timeout: STEP_TIMEOUT });
+        time('editor');
         say('ready');
         const lines = readline.createInterface({ input: process.stdin });
         const [command] = await Promise.race([
@@ -224,12 +235,14 @@ async function visit(base, token) {
             // As when the machine running the browser loses power: no
             // unload, no goodbye on the protocol, the TCP connections die
             // with the process (the kernel resets them).
+            const killing = monotonicUs();
             browser.process().kill('SIGKILL');
-            say(`killed ${Date.now()}`);
+            say(`killed ${killing}`);
             return;
         }
+        const closing = monotonicUs();
         await page.close({ runBeforeUnload: true });
-        say(`closed ${Date.now()}`);
+        say(`closed ${closing}`);
         ok('the tab closed cleanly');
     } catch (e) {
         notOk('the workbench opened and closed', e);
