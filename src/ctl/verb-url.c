@@ -164,6 +164,15 @@ static int obtain_token(const CtlInstance *ci, char **ret_token, bool *ret_none,
                 if (r < 0)
                         return r;
                 r = ovh_token_obtain(ci->config, &t.source, ret_token, &is_new, error);
+                if (r >= 0 && is_new) {
+                        /* A per-user instance's home has no state tree before
+                         * its first start; the launcher's skeleton makes
+                         * this directory the same way. */
+                        g_autofree char *dir = g_path_get_dirname(t.source.path);
+                        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                                r = ovh_fail(error, EX_CANTCREAT, errno, "cannot create %s: %s", dir,
+                                             g_strerror(errno));
+                }
                 if (r >= 0 && is_new)
                         r = ovh_token_write_file(t.source.path, *ret_token, 0600, (uid_t) -1, (gid_t) -1, error);
                 int r_self = ovh_privileges_act_as_self(r < 0 ? NULL : error);
