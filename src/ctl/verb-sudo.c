@@ -233,6 +233,13 @@ int verb_sudo(int argc, char *argv[], GError **error) {
                         ci.account->name);
                 r = finish(unit_changed, "sudo is enabled.", error);
         } else {
+                OvhSudoState state;
+                ovh_sudo_read_state(&paths, &state);
+                if (!ovh_sudo_state_enabled(&state) && !g_file_test(paths.saved_password, G_FILE_TEST_EXISTS)) {
+                        printf("sudo is not enabled; nothing to do.\n");
+                        r = 0;
+                        goto out;
+                }
                 r = ovh_sudo_disable(&paths, ci.account->name, &unit_changed, error);
                 if (r < 0)
                         goto out;
