@@ -36,6 +36,7 @@
 #include <sysexits.h>
 
 #include "conf.h"
+#include "fuzz-common.h"
 #include "config.h"
 #include "ovh-error.h"
 #include "sandbox.h"
@@ -46,84 +47,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_PARTS 16
 #define MAX_ENV 64
-/* A secret the launcher must never quote, in the file FILE__CONNECTION_TOKEN
- * may point at. */
-#define FILE_TOKEN "fuzzSecretTokenFromFile-7f3a9c"
-
-static char *secrets_dir;
-
-/* A broken promise: the message goes to stderr tagged with the check's
- * name, then abort() makes it a crash libFuzzer keeps. OVH_FUZZ_TOLERATE
- * (comma-separated names) lets a known defect through, so a fuzz run can
- * look past it while its regression input still fails (tests/fuzz/run
- * sets it from the regressions that still crash). */
-static void violation(const char *check, const char *format, ...) G_GNUC_PRINTF(2, 3);
-static void violation(const char *check, const char *format, ...) {
-        const char *tolerate = getenv("OVH_FUZZ_TOLERATE");
-        va_list ap;
-
-        if (tolerate) {
-                g_auto(GStrv) names = g_strsplit(tolerate, ",", -1);
-                if (g_strv_contains((const char *const *) names, check))
-                        return;
-        }
-        fprintf(stderr, "[check:%s] ", check);
-        va_start(ap, format);
-        vfprintf(stderr, format, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-        abort();
-}
-
-static void remove_secret_files(void) {
-        g_autoptr(GDir) dir = g_dir_open(secrets_dir, 0, NULL);
-        for (const char *name; dir && (name = g_dir_read_name(dir));) {
-                g_autofree char *path = g_build_filename(secrets_dir, name, NULL);
-                (void) g_unlink(path);
-        }
-        (void) g_rmdir(secrets_dir);
-}
-
-/* The files FILE__NAME=/anything/BASENAME can reach: one per shape the
- * launcher must tell apart. */
-static void write_secret_files(void) {
-        static const struct {
-                const char *name;
-                const char *content;
-                gssize length;
-        } files[] = {
-                { "token", FILE_TOKEN "\n", -1 },
-                { "id", "1000\n", -1 },
-                { "root-id", "0\n", -1 },
-                { "umask", "027\r\n", -1 },
-                { "tz", "Europe/Berlin\n", -1 },
-                { "path", "/etc/openvscode-server/token\n", -1 },
-                { "empty", "", 0 },
-                { "nul",
-                  "12\0"
-                  "34\n",
-                  6 },
-                { "multiline", "022\n<3>a forged journal line\n", -1 },
-                { "crlf-only", "\r\n", -1 },
-        };
-        char template[] = "/tmp/ovh-fuzz-secrets.XXXXXX";
-
-        if (!g_mkdtemp(template))
-                abort();
-        secrets_dir = g_strdup(template);
-        for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
-                g_autofree char *path = g_build_filename(secrets_dir, files[i].name, NULL);
-                if (!g_file_set_contents(path, files[i].content, files[i].length, NULL))
-                        abort();
-        }
-        /* Longer than the launcher's 64 KiB limit for such files. */
-        g_autofree char *big = g_strnfill(70000, '7');
-        g_autofree char *big_path = g_build_filename(secrets_dir, "big", NULL);
-        if (!g_file_set_contents(big_path, big, -1, NULL))
-                abort();
-        atexit(remove_secret_files);
-}
-
 /* Splits data at separator lines ("%%" alone on a line) into at most
  * MAX_PARTS byte ranges. */
 static size_t split_parts(const char *data, size_t size, const char *starts[MAX_PARTS], size_t lengths[MAX_PARTS]) {
@@ -156,15 +79,8 @@ static char *environment_entry(const char *line, size_t length) {
                         g_string_append_c(s, line[i]);
                 }
         }
-        char *eq = strchr(s->str, '=');
-        if (g_str_has_prefix(s->str, "FILE__") && eq && eq[1] == '/') {
-                g_autofree char *name = g_strndup(s->str, (gsize) (eq - s->str));
-                g_autofree char *base = g_path_get_basename(eq + 1);
-                g_autofree char *path = g_build_filename(secrets_dir, base, NULL);
-                g_string_free(s, TRUE);
-                return g_strdup_printf("%s=%s", name, path);
-        }
-        return g_string_free(s, FALSE);
+        g_autofree char *decoded = g_string_free(s, FALSE);
+        return fuzz_redirect_file_variable(decoded);
 }
 
 static char **environment_of(const char *part, size_t length) {
@@ -180,14 +96,6 @@ static char **environment_of(const char *part, size_t length) {
         }
         g_ptr_array_add(env, NULL);
         return (char **) g_ptr_array_free(env, FALSE);
-}
-
-static bool occurs_once(const char *data, size_t size, const char *needle) {
-        size_t n = strlen(needle);
-        const char *first = memmem(data, size, needle, n);
-        if (!first)
-                return false;
-        return !memmem(first + 1, size - (size_t) (first + 1 - data), needle, n);
 }
 
 /* The tokens this input sets ([Auth] Token=, CONNECTION_TOKEN=,
@@ -208,60 +116,16 @@ static GPtrArray *tokens_of(const char *data, size_t size, char **env) {
                 if (*v != '=')
                         continue;
                 g_autofree char *value = g_strstrip(g_strdup(v + 1));
-                if (strlen(value) >= 8 && occurs_once(data, size, value))
+                if (strlen(value) >= 8 && fuzz_occurs_once(data, size, value))
                         g_ptr_array_add(tokens, g_steal_pointer(&value));
         }
-        for (char **e = env; *e; e++) {
-                if (g_str_has_prefix(*e, "CONNECTION_TOKEN=") && strlen(*e + strlen("CONNECTION_TOKEN=")) >= 8 &&
-                    !strchr(*e, '\n') && occurs_once(data, size, *e + strlen("CONNECTION_TOKEN=")))
-                        g_ptr_array_add(tokens, g_strdup(*e + strlen("CONNECTION_TOKEN=")));
-        }
-        /* The token file's content, unless another variable reads that
-         * file too (then quoting it there is quoting a PUID, say). */
-        unsigned readers = 0;
-        bool read_as_token = false;
-        for (char **e = env; *e; e++) {
-                const char *eq = strchr(*e, '=');
-                if (!g_str_has_prefix(*e, "FILE__") || !eq || !g_str_has_suffix(eq, "/token"))
-                        continue;
-                readers++;
-                read_as_token = read_as_token || g_str_has_prefix(*e, "FILE__CONNECTION_TOKEN=");
-        }
-        if (read_as_token && readers == 1)
-                g_ptr_array_add(tokens, g_strdup(FILE_TOKEN));
+        fuzz_environment_tokens(data, size, env, tokens);
         return tokens;
-}
-
-static void check_error(int r, const GError *error, GPtrArray *tokens, const char *step) {
-        if (r >= 0 && !error)
-                return;
-        if (r >= 0 || !error) {
-                violation("error-contract", "%s: returned %d with error %s", step, r,
-                          error ? error->message : "(none)");
-                return;
-        }
-        if (error->domain != OVH_ERROR || error->code < EX__BASE || error->code > EX__MAX)
-                violation("sysexits", "%s: error code %d is not a sysexits code: %s", step, error->code,
-                          error->message);
-        if (error->message[0] == '\0' || ovh_has_control_chars(error->message) ||
-            !g_utf8_validate(error->message, -1, NULL)) {
-                char utf8[128];
-                for (int i = 0; i < 127; i++)
-                        utf8[i] = (char) (0x80 + i);
-                utf8[127] = '\0';
-                /* escape the control characters, keep UTF-8 readable */
-                g_autofree char *shown = g_strescape(error->message, utf8);
-                violation("printable", "%s: the error is not one printable line of UTF-8: \"%s\"", step, shown);
-        }
-        for (guint i = 0; i < tokens->len; i++)
-                if (strstr(error->message, tokens->pdata[i]))
-                        violation("token-quoted", "%s: the error quotes the token \"%s\": %s", step,
-                                  (const char *) tokens->pdata[i], error->message);
 }
 
 static void check_path(const char *what, const char *value) {
         if (value && (!g_path_is_absolute(value) || ovh_has_control_chars(value)))
-                violation("config", "accepted %s=\"%s\": not a clean absolute path", what, value);
+                fuzz_violation("config", "accepted %s=\"%s\": not a clean absolute path", what, value);
 }
 
 /* What the launcher's later steps take for granted. */
@@ -273,12 +137,13 @@ static void check_config(const OvhConfig *c) {
         check_path("TokenFile", c->token_file);
         if (c->umask > 0777 || !c->telemetry ||
             !g_strv_contains((const char *const[]){ "off", "crash", "error", "all", NULL }, c->telemetry)) {
-                violation("config", "accepted umask %o, telemetry %s", (unsigned) c->umask, c->telemetry);
+                fuzz_violation("config", "accepted umask %o, telemetry %s", (unsigned) c->umask, c->telemetry);
         }
         const char *const strings[] = { c->user, c->group, c->time_zone };
         for (size_t i = 0; i < G_N_ELEMENTS(strings); i++)
                 if (strings[i] && (strings[i][0] == '\0' || ovh_has_control_chars(strings[i])))
-                        violation("config", "accepted an empty or control-character account value \"%s\"", strings[i]);
+                        fuzz_violation("config", "accepted an empty or control-character account value \"%s\"",
+                                       strings[i]);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -289,9 +154,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
         g_auto(GStrv) env = NULL;
         int r = 0;
-
-        if (!secrets_dir)
-                write_secret_files();
 
         size_t n = split_parts((const char *) data, size, starts, lengths);
         size_t n_files = n >= 2 ? n - 1 : n;
@@ -305,29 +167,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                : g_strdup_printf("/etc/openvscode-server/launcher.conf.d/%02zu.conf", i);
                 r = ovh_config_load_data(config, origin, starts[i], lengths[i], &error);
         }
-        check_error(r, error, tokens, "ovh_config_load_data");
+        fuzz_check_error(r, error, tokens, "ovh_config_load_data");
         if (r < 0)
                 return 0;
 
         /* 2. The container's variables, then main.c's checks in its order. */
         r = ovh_config_apply_environment(config, (const char *const *) env, warnings, &error);
-        check_error(r, error, tokens, "ovh_config_apply_environment");
+        fuzz_check_error(r, error, tokens, "ovh_config_apply_environment");
         if (r < 0)
                 return 0;
         check_config(config);
         for (guint i = 0; i < warnings->len; i++)
-                check_error(-EINVAL, &(GError){ OVH_ERROR, EX_CONFIG, warnings->pdata[i] }, tokens, "warning");
+                fuzz_check_error(-EINVAL, &(GError){ OVH_ERROR, EX_CONFIG, warnings->pdata[i] }, tokens, "warning");
 
         r = ovh_server_check_extra_arguments(config, &error);
         if (r >= 0)
                 r = ovh_server_check_time_zone(config, &error);
-        check_error(r, error, tokens, "ovh_server_check_*");
+        fuzz_check_error(r, error, tokens, "ovh_server_check_*");
         if (r < 0)
                 return 0;
 
         OvhTokenSource source = {};
         r = ovh_token_choose(config, NULL, false, "/var/lib/openvscode-server", &source, &error);
-        check_error(r, error, tokens, "ovh_token_choose");
+        fuzz_check_error(r, error, tokens, "ovh_token_choose");
         ovh_token_source_clear(&source);
         if (r < 0)
                 return 0;
@@ -346,7 +208,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         size_t n_arches = ovh_sandbox_arches(arches);
                         scmp_filter_ctx filter = NULL;
                         r = ovh_sandbox_build(&options, arches, n_arches, &filter, &error);
-                        check_error(r, error, tokens, "ovh_sandbox_build");
+                        fuzz_check_error(r, error, tokens, "ovh_sandbox_build");
                         if (filter)
                                 seccomp_release(filter);
                 }

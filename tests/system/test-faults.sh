@@ -17,7 +17,8 @@
 #      previous state as it was
 #   6. bad input in the unit's environment file (EnvironmentFile=): each
 #      error is one journal record at priority 3, never the token, and lines
-#      systemd itself ignores do not stop the server
+#      systemd itself ignores do not stop the server; openvscodectl check
+#      (when installed) reads the file as systemd does: the same exit status
 #   7. unauthenticated requests: every route but the documented public ones
 #      (docs/SECURITY.md) answers 403
 #   8. the token leaks nowhere: every /proc/PID/cmdline and environ, the
@@ -379,29 +380,51 @@ expect "config fixed: served again with the same token" "$(http "/?tkn=$TOKEN")"
 
 # ================================================================ 6. the environment file
 ENVFILE=/etc/openvscode-server/environment
+CTL=
+IN test -x /usr/bin/openvscodectl && CTL=/usr/bin/openvscodectl
 # env_case NAME EXPECTED-STATUS CONTENT: starts the service with CONTENT as
-# the environment file; the launcher must fail with EXPECTED-STATUS and say
-# so in one readable journal record, quoting no secret.
+# the environment file. With a status, the launcher must fail with it and
+# say so in one readable journal record, quoting no secret; with 0 the
+# server must start and serve. openvscodectl check, when installed, must
+# give the same status: it promises to read the file as systemd does.
 env_case() {
     local name=$1 want=$2 content=$3 records errors bad=()
     printf '%s' "$content" | IN sh -c "cat >$ENVFILE"
     reset_units
+    if [[ -n $CTL ]]; then
+        local ctl_rc=0 ctl_out
+        ctl_out=$(IN "$CTL" check 2>&1) || ctl_rc=$?
+        [[ $ctl_rc == "$want" ]] ||
+            bad+=("openvscodectl check exits $ctl_rc where the service exits $want: it reads the environment file differently from systemd ($(tail -1 <<<"$ctl_out"))")
+        [[ -n ${ENV_SECRET:-} ]] && grep -qF -- "$ENV_SECRET" <<<"$ctl_out" && bad+=("openvscodectl check quotes the secret")
+    fi
     mark_journal
     IN systemctl start "$UNIT" >/dev/null 2>&1 || true
+    if ((want == 0)); then
+        local code
+        code=$(http /)
+        [[ $code == 403 ]] || bad+=("the server does not answer: $code")
+    fi
     sleep 0.5
     records=$(launcher_records)
     errors=$(grep -c $'^3\t' <<<"$records" || true)
-    [[ $(prop "$UNIT" ExecMainStatus) == "$want" ]] || bad+=("exit status $(prop "$UNIT" ExecMainStatus), want $want")
-    ((errors == 1)) || bad+=("$errors records at priority 3, want one")
+    if ((want == 0)); then
+        ((errors == 0)) || bad+=("$errors records at priority 3, want none")
+    else
+        [[ $(prop "$UNIT" ExecMainStatus) == "$want" ]] || bad+=("exit status $(prop "$UNIT" ExecMainStatus), want $want")
+        ((errors == 1)) || bad+=("$errors records at priority 3, want one")
+    fi
     grep -q $'^[0-7]\tBLOB:' <<<"$records" && bad+=("journald keeps the message as binary: journalctl shows [blob data]")
     grep -q $'^[0-7]\t\\(BLOB:\\)\\?forged' <<<"$records" && bad+=("a forged record made it into the journal")
     if [[ -n ${ENV_SECRET:-} ]] && grep -qF -- "$ENV_SECRET" <<<"$records"; then
         bad+=("the journal quotes the secret")
     fi
-    if ((${#bad[@]} == 0)); then
-        ok "environment file, $name: exit $want, one record: $(grep -m1 $'^3\t' <<<"$records" | cut -f2-)"
-    else
+    if ((${#bad[@]})); then
         not_ok "environment file, $name" "${bad[@]}" "records:" "$records"
+    elif ((want == 0)); then
+        ok "environment file, $name: served"
+    else
+        ok "environment file, $name: exit $want, one record: $(grep -m1 $'^3\t' <<<"$records" | cut -f2-)"
     fi
 }
 ENV_SECRET='' env_case "PUID=notanumber" 78 $'PUID=notanumber\n'
@@ -411,6 +434,7 @@ ENV_SECRET='' env_case "PUID with a priority-2 line inside quotes" 78 $'PUID="1\
 IN sh -c "printf 'Europe/\\377\\n' >/etc/openvscode-server/tz-not-utf8; chmod 0600 /etc/openvscode-server/tz-not-utf8"
 ENV_SECRET='' env_case "FILE__TZ whose content is not UTF-8" 78 $'FILE__TZ=/etc/openvscode-server/tz-not-utf8\n'
 IN rm -f /etc/openvscode-server/tz-not-utf8
+ENV_SECRET='' env_case "TZ continued on the next line with a backslash (systemd joins them)" 0 $'TZ=Europe/Ber\\\nlin\n'
 ENV_SECRET='' env_case "FILE__CONNECTION_TOKEN naming a missing file" 78 $'FILE__CONNECTION_TOKEN=/nonexistent/secret\n'
 ENV_SECRET='' env_case "FILE__ for a variable the launcher does not read" 78 $'FILE__HOME=/etc/hostname\n'
 bad_token="not a valid token $(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -424,6 +448,11 @@ tokens_seen+=("$env_token")
 printf 'this line is not an assignment\n=novariable\n1BAD=x\nexport PUID\n"CONNECTION_TOKEN=quoted"\nCONNECTION_TOKEN=%s\n' "$env_token" |
     IN sh -c "cat >$ENVFILE"
 reset_units
+if [[ -n $CTL ]]; then
+    rc=0
+    IN "$CTL" check >/dev/null 2>&1 || rc=$?
+    expect "environment file with lines systemd ignores: openvscodectl check passes too" "$rc" 0
+fi
 expect "environment file with lines systemd ignores and a good CONNECTION_TOKEN: served with it" \
     "$(http "/?tkn=$env_token")" 302
 expect "... and the generated token is refused" "$(http "/?tkn=$TOKEN")" 403
