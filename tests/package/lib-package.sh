@@ -1,0 +1,133 @@
+# shellcheck shell=bash
+# Helpers for building the packages from this tree: sourced by
+# tests/package/{build-debs,build-rpm,make-payload-tarball,run} and by the
+# system suite's package tests.
+#
+# Builds happen in a scratch copy of the tree (never in the checkout) and
+# their results are cached under OVH_CACHE/packages, keyed by what went
+# into them: the tree's tracked files for openvscode-host, the payload
+# tarball and the packaging files for openvscode-server. A cache entry is
+# complete only when its .complete stamp exists; a lock per entry keeps
+# concurrent runs from building the same thing twice.
+#
+# Environment:
+#   OVH_CACHE   cache outside the checkout (default /var/cache/openvscode-host)
+
+OVH_CACHE=${OVH_CACHE:-/var/cache/openvscode-host}
+PKG_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+PKG_CACHE=$OVH_CACHE/packages
+
+pkg_log() { printf '%s: %s\n' "${PKG_PROG:-package}" "$*" >&2; }
+pkg_die() { pkg_log "$*"; exit 1; }
+
+# The Debian architecture a build runs on, and the upstream name of an
+# architecture in release tarball names.
+pkg_build_arch() { dpkg --print-architecture; }
+pkg_upstream_arch() {
+    case $1 in
+        amd64) echo x64 ;;
+        arm64) echo arm64 ;;
+        *) pkg_die "no openvscode-server release exists for architecture $1" ;;
+    esac
+}
+
+# The tree's tracked files as they are in the working tree (what
+# `git ls-files` lists and exists): build inputs never include build
+# directories, caches or other untracked files.
+pkg_tracked_files() {
+    (cd "$PKG_SRC" && git ls-files -z | while IFS= read -r -d '' f; do
+        [[ -f $f || -L $f ]] && printf '%s\0' "$f"
+    done)
+}
+
+# pkg_export_tree DEST: a copy of the tracked files, with the modes git
+# records (the working tree's may differ, and meson installs some files
+# with their source's mode).
+pkg_export_tree() {
+    local dest=$1
+    mkdir -p "$dest"
+    pkg_tracked_files | (cd "$PKG_SRC" && tar --null -T - -cf -) | tar -C "$dest" -xf -
+    (cd "$PKG_SRC" && git ls-files -s) | while read -r mode _ _ path; do
+        [[ -f $dest/$path && ! -L $dest/$path ]] || continue
+        case $mode in
+            100755) chmod 0755 "$dest/$path" ;;
+            100644) chmod 0644 "$dest/$path" ;;
+        esac
+    done
+}
+
+# pkg_hash_files DIR FILE...: one hash over the names, modes and contents.
+pkg_hash_files() {
+    local dir=$1
+    shift
+    (cd "$dir" && for f in "$@"; do
+        [[ -e $f ]] || continue
+        printf '%s %s %s\n' "$f" "$(stat -c %a "$f")" "$(sha256sum <"$f" | cut -d' ' -f1)"
+    done) | sha256sum | cut -c1-16
+}
+
+# The hash of everything that makes openvscode-host.
+pkg_tree_key() {
+    local files=()
+    mapfile -d '' files < <(pkg_tracked_files)
+    pkg_hash_files "$PKG_SRC" "${files[@]}"
+}
+
+# The packaging files that shape the payload packages (the changelog is
+# not one of them: the payload is versioned after its own release).
+pkg_payload_packaging_key() {
+    pkg_hash_files "$PKG_SRC" debian/control debian/rules debian/copyright debian/source/format \
+        debian/check-payload-arch debian/openvscode-server.lintian-overrides \
+        rpm/openvscode-host.spec rpm/macros.fallback
+}
+
+# pkg_lock NAME: an exclusive lock held on fd PKG_LOCK_FD until pkg_unlock.
+PKG_LOCK_FD=
+pkg_lock() {
+    mkdir -p "$PKG_CACHE"
+    exec {PKG_LOCK_FD}>"$PKG_CACHE/.$1.lock"
+    flock "$PKG_LOCK_FD"
+}
+pkg_unlock() {
+    [[ -n $PKG_LOCK_FD ]] || return 0
+    exec {PKG_LOCK_FD}>&-
+    PKG_LOCK_FD=
+}
+
+# pkg_prune PATTERN KEEP: removes all but the KEEP newest cache entries
+# matching PATTERN (payload entries are large; old ones are of no use).
+pkg_prune() {
+    local pattern=$1 keep=$2
+    # shellcheck disable=SC2012 # names are ours, without spaces
+    ls -1dt "$PKG_CACHE"/$pattern 2>/dev/null | grep -v '\.tmp$' | tail -n +$((keep + 1)) | while read -r d; do
+        rm -rf "$d"
+    done
+}
+
+# Debian packages the builds need on this machine. pkg_install_deps
+# installs the missing ones (root only); apt waits for other suites'
+# apt runs.
+PKG_DEB_DEPS=(debhelper dpkg-dev lintian rpm rpmlint meson ninja-build pkgconf
+    libsystemd-dev libcap-dev libseccomp-dev libglib2.0-dev systemd python3 git
+    binutils xz-utils zstd file cpio)
+PKG_CROSS_DEPS_arm64=(crossbuild-essential-arm64 libsystemd-dev:arm64 libcap-dev:arm64
+    libseccomp-dev:arm64 libglib2.0-dev:arm64)
+# The arm64 test payload's native modules are cross-compiled (kerberos
+# needs the GSSAPI headers for arm64).
+PKG_PAYLOAD_DEPS_arm64=(g++-aarch64-linux-gnu libkrb5-dev:arm64)
+pkg_install_deps() {
+    local missing=() p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    done
+    ((${#missing[@]})) || return 0
+    ((EUID == 0)) || { pkg_log "missing packages: ${missing[*]} (run as root to install them)"; return 1; }
+    pkg_log "installing ${missing[*]}"
+    if printf '%s\n' "${missing[@]}" | grep -q ':arm64$' &&
+        ! dpkg --print-foreign-architectures | grep -qx arm64; then
+        dpkg --add-architecture arm64 || return 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get -o DPkg::Lock::Timeout=600 update -q >&2 || return 1
+    apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}" >&2
+}
