@@ -21,7 +21,9 @@
 # OVH_IDLE_LONG=1 adds the slow timers (about 12 minutes more): a server
 # started by a connection that never opens the workbench exits 5 minutes
 # later, and after an abrupt close it is still running 6 minutes later.
-# Environment otherwise as tests/browser/lib.sh. Exit: 0 all passed, 1 a
+# OVH_IDLE_FIGURES=FILE also writes the figures there as "KEY VALUE..."
+# lines (tests/bench/run reads them). Environment otherwise as
+# tests/browser/lib.sh. Exit: 0 all passed, 1 a
 # check failed, 77 skipped (not root or no systemd-nspawn; a failure under
 # CI=true).
 set -euo pipefail
@@ -54,6 +56,8 @@ check "the workspace holds a file and the trust prompt is off in the user settin
 check "systemctl enable --now openvscode-server.socket" IN systemctl enable --now openvscode-server.socket
 
 # ---------------------------------------------------------------- helpers
+figure() { [[ -z ${OVH_IDLE_FIGURES:-} ]] || printf '%s\n' "$*" >>"$OVH_IDLE_FIGURES"; }
+[[ -z ${OVH_IDLE_FIGURES:-} ]] || : >"$OVH_IDLE_FIGURES"
 ms_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) / 1000 }'; }
 
 # footprint: "PROCESSES RSS_KIB PSS_KIB" of the service's control group
@@ -160,7 +164,10 @@ after_exit() {
     expect "$label: the server exited with status 0 (ExecMainCode=1 exited, ExecMainStatus)" \
         "$(unit_prop "$SERVICE" ExecMainCode) $(unit_prop "$SERVICE" ExecMainStatus)" "1 0"
     expect "$label: systemd did not restart it (NRestarts)" "$(unit_prop "$SERVICE" NRestarts)" 0
-    expect "$label: nothing of the service is left (processes, RSS, PSS)" "$(footprint)" "0 0 0"
+    local left
+    left=$(footprint)
+    expect "$label: nothing of the service is left (processes, RSS, PSS)" "$left" "0 0 0"
+    figure idle_shutdown "$left"
     expect "$label: no process of the account is left" "$(IN pgrep -u "$ACCOUNT" | wc -l)" 0
     expect "$label: the socket still listens" \
         "$(unit_prop openvscode-server.socket ActiveState) $(unit_prop openvscode-server.socket SubState)" "active listening"
@@ -174,6 +181,8 @@ timings() {
     inactive_us=$(unit_prop "$SERVICE" InactiveEnterTimestampMonotonic)
     diag "$1: tab close -> server exit $(ms_between "$2" "$exit_us") ms; -> unit inactive $(ms_between "$2" "$inactive_us") ms"
     close_ms+=("$(ms_between "$2" "$inactive_us")")
+    figure close_to_exit_ms "$(ms_between "$2" "$exit_us")"
+    figure close_to_inactive_ms "$(ms_between "$2" "$inactive_us")"
 }
 
 # ================================================================ 1. clean close
@@ -206,6 +215,7 @@ IN journalctl -u "$SERVICE" --no-pager -o short-monotonic >"$WORK/journal-visit1
 t0=$(now)
 expect "the next connection starts it again (GET /version: 200)" "$(http /version)" 200
 diag "re-activation: GET /version answered after $(elapsed "$t0") s"
+figure reactivation_ms "$(awk -v s="$(elapsed "$t0")" 'BEGIN { printf "%.0f", s * 1000 }')"
 expect "the service is active again, with a new main process" \
     "$(unit_prop "$SERVICE" ActiveState) $([[ $(unit_prop "$SERVICE" MainPID) != "$main" ]] && echo new)" "active new"
 visit "visit 2 (re-activated server)"
@@ -233,6 +243,7 @@ if [[ ${OVH_IDLE_LONG:-} == 1 ]]; then
     if wait_inactive 420; then
         ok "no client: the server ends by itself"
         diag "no client: start -> server exit $(ms_between "$started" "$(unit_prop "$SERVICE" ExecMainExitTimestampMonotonic)") ms"
+        figure no_client_start_to_exit_ms "$(ms_between "$started" "$(unit_prop "$SERVICE" ExecMainExitTimestampMonotonic)")"
         after_exit "no client"
     else
         not_ok "no client: the server ends by itself within 7 minutes"
@@ -252,6 +263,8 @@ sleep 5
 always_on=$(footprint)
 expect "IdleShutdown=no: 5 s after a clean close the service still runs" "$(unit_prop "$SERVICE" ActiveState)" active
 
+figure with_client "$with_client"
+figure always_on "$always_on"
 diag "figure: clean tab close -> unit inactive: ${close_ms[*]} ms"
 diag "figure: idle footprint with IdleShutdown=yes (after the close): 0 processes, 0 bytes"
 diag "figure: idle footprint with IdleShutdown=no (5 s after the close): $(describe_footprint "$always_on")"
