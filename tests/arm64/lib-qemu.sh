@@ -382,7 +382,8 @@ arm64_prepare() {
 # (EPOCHREALTIME), which is how the suite measures the guest from outside.
 #
 # The disks are told apart by their serial numbers (/sys/block/vdX/serial
-# in the guest), not by the order the kernel found them in.
+# in the guest), not by the order the kernel found them in. qemu's pid
+# goes to WORK/qemu.pid (arm64_stop).
 arm64_boot() {
     local work=$1 timeout=$2 console=$3 payload=$4 results=$5
     qemu-img create -q -f qcow2 -F raw -b "$ARM64_IMAGE" "$work/root.qcow2" || return 1
@@ -401,9 +402,18 @@ arm64_boot() {
         -device virtio-blk-pci,drive=payload,serial=ovh-payload \
         -drive if=none,file="$results",format=raw,id=results \
         -device virtio-blk-pci,drive=results,serial=ovh-results \
-        -nic none </dev/null 2>&1 |
+        -nic none -pidfile "$work/qemu.pid" </dev/null 2>&1 |
         while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "${line%$'\r'}"; done >"$console"
     return "${PIPESTATUS[0]}"
+}
+
+# arm64_stop WORK: ends the machine arm64_boot started there, if it still
+# runs (an interrupted suite must not leave it running until its timeout).
+arm64_stop() {
+    local pid
+    pid=$(cat "$1/qemu.pid" 2>/dev/null) || return 0
+    [[ $(cat "/proc/$pid/comm" 2>/dev/null) == qemu-system-* ]] || return 0
+    kill -TERM "$pid" 2>/dev/null || true
 }
 
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
