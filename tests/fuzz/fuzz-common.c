@@ -120,7 +120,10 @@ void fuzz_environment_tokens(const char *data, size_t size, char *const *env, GP
                 readers++;
                 read_as_token = read_as_token || g_str_has_prefix(*e, "FILE__CONNECTION_TOKEN=");
         }
-        if (read_as_token && readers == 1)
+        /* The input may spell the secret itself (libFuzzer finds the
+         * strings the harness compares with): then a message quoting the
+         * input is not quoting the file. */
+        if (read_as_token && readers == 1 && !memmem(data, size, FUZZ_FILE_TOKEN, strlen(FUZZ_FILE_TOKEN)))
                 g_ptr_array_add(tokens, g_strdup(FUZZ_FILE_TOKEN));
 }
 
