@@ -31,18 +31,18 @@ pkg_upstream_arch() {
     esac
 }
 
-# The tree's tracked files as they are in the working tree (what
-# `git ls-files` lists and exists): build inputs never include build
-# directories, caches or other untracked files.
+# The tree's files as they are in the working tree: tracked files and new
+# ones git does not ignore (in a clean clone, exactly the tracked files).
+# Build directories, caches and other ignored files never go into a build.
 pkg_tracked_files() {
-    (cd "$PKG_SRC" && git ls-files -z | while IFS= read -r -d '' f; do
+    (cd "$PKG_SRC" && git ls-files -z -co --exclude-standard --deduplicate | while IFS= read -r -d '' f; do
         [[ -f $f || -L $f ]] && printf '%s\0' "$f"
     done)
 }
 
-# pkg_export_tree DEST: a copy of the tracked files, with the modes git
-# records (the working tree's may differ, and meson installs some files
-# with their source's mode).
+# pkg_export_tree DEST: a copy of those files, tracked ones with the modes
+# git records (the working tree's may differ, and meson installs some
+# files with their source's mode).
 pkg_export_tree() {
     local dest=$1
     mkdir -p "$dest"
@@ -99,9 +99,10 @@ pkg_unlock() {
 pkg_prune() {
     local pattern=$1 keep=$2
     # shellcheck disable=SC2012 # names are ours, without spaces
-    ls -1dt "$PKG_CACHE"/$pattern 2>/dev/null | grep -v '\.tmp$' | tail -n +$((keep + 1)) | while read -r d; do
+    { ls -1dt "$PKG_CACHE"/$pattern 2>/dev/null || true; } | { grep -v '\.tmp$' || true; } | tail -n +$((keep + 1)) | while read -r d; do
         rm -rf "$d"
     done
+    return 0
 }
 
 # Debian packages the builds need on this machine. pkg_install_deps
