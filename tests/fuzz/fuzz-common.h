@@ -11,7 +11,8 @@
 
 /* A secret the launcher must never quote, in the file
  * FILE__CONNECTION_TOKEN may point at. */
-#define FUZZ_FILE_TOKEN "fuzzSecretTokenFromFile-7f3a9c"
+/* It starts with a letter no escape sequence can produce. */
+#define FUZZ_FILE_TOKEN "ovhFuzzSecretFromFile-7f3a9c"
 
 /* A broken promise: the message goes to stderr tagged "[check:NAME]", then
  * abort() makes it a crash libFuzzer keeps. OVH_FUZZ_TOLERATE (names,
