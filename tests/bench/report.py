@@ -47,9 +47,10 @@ SECCOMP_VARIANTS = [
     ('docker-tree', 'Docker allow list, binary tree', False),
 ]
 for workload, title, scale in [
-        ('micro', '3a. seccomp: 8 cheap system calls in a loop, ns per call', 1),
-        ('git', '3b. seccomp: git status, 20 000-file repository, ms', 1e6),
-        ('find', '3c. seccomp: find -type f -size +0c over the same tree, ms', 1e6)]:
+        ('micro', '3a. seccomp: 8 cheap system calls in a loop, CPU ns per call', 1),
+        ('ioctl', '3b. seccomp: ioctl(FIONREAD), a call the filter inspects, CPU ns per call', 1),
+        ('git', '3c. seccomp: git status, 20 000-file repository, CPU ms (user + system)', 1e6),
+        ('find', '3d. seccomp: find -type f -size +0c over the same tree, CPU ms (user + system)', 1e6)]:
     SECTIONS.append((title, [(f'{workload}/{n}', label, base) for n, label, base in SECCOMP_VARIANTS], scale))
 
 
@@ -214,8 +215,11 @@ def main():
     ratio('seccomp micro: launcher filter / none', 'micro/ours', 'micro/none', '      target <= 1.10')
     ratio('seccomp git status: launcher filter / none', 'git/ours', 'git/none', '      target <= 1.02')
     ratio('seccomp find: launcher filter / none', 'find/ours', 'find/none', '      target <= 1.02')
+    ratio('seccomp ioctl (filter runs every call): launcher / none', 'ioctl/ours', 'ioctl/none')
+    ratio('what the binary tree buys, ioctl: linear / tree', 'ioctl/ours-linear', 'ioctl/ours')
     ratio('what the binary tree buys, micro: linear / tree', 'micro/ours-linear', 'micro/ours')
-    ratio('micro: Docker allow list (linear) / launcher filter', 'micro/docker', 'micro/ours')
+    ratio('ioctl: Docker allow list (linear, as runc) / launcher', 'ioctl/docker', 'ioctl/ours')
+    ratio('micro: Docker allow list (linear, as runc) / launcher', 'micro/docker', 'micro/ours')
 
 
 if __name__ == '__main__':
