@@ -18,7 +18,9 @@
 #                compat ABIs (x86_64: i386, x32; aarch64: arm), whose
 #                binaries cannot run here.
 #
-# and then that the table is complete: every syscall the running filter
+# It also runs a rootless-container tool (unshare -r) in the default
+# sandbox and with [Sandbox] AllowNamespaces=yes. And then that the table
+# is complete: every syscall the running filter
 # refuses (with zero arguments) on any ABI has a row, and the kernel
 # implements no native syscall that neither libseccomp nor the table knows
 # (a newer kernel than the table: Docker's profile refuses what it does not
@@ -544,6 +546,24 @@ FILTER_OUT=$WORK/filter talk sandbox "${sandbox_commands[@]}" -- "$OVH_LAUNCHER"
     tap_bail "the launcher did not run the probe: $(cat "$WORK/sandbox.log")"
 [[ -s $WORK/filter ]] || tap_bail "no filter verdicts: $(cat "$WORK/filter.err" 2>/dev/null)"
 tap_diag "native rows without a probe case, called through python: ${native_missing[*]:-none}"
+
+# ----------------------------------------- rootless containers
+# A rootless-container tool end to end: refused by default, working with
+# [Sandbox] AllowNamespaces=yes (the unit also needs RestrictNamespaces=no).
+if command -v unshare >/dev/null; then
+    cp "$WORK/launcher.conf" "$WORK/namespaces.conf"
+    printf '\n[Sandbox]\nAllowNamespaces=yes\n' >>"$WORK/namespaces.conf"
+    talk unshare-default "exec unshare -r id -u" -- "$OVH_LAUNCHER" -c "$WORK/launcher.conf" || true
+    talk unshare-allowed "exec unshare -r id -u" -- "$OVH_LAUNCHER" -c "$WORK/namespaces.conf" || true
+    default_out=$(grep -E '^(out|exit)=' "$WORK/unshare-default.report" | tr '\n' ' ')
+    allowed_out=$(grep -E '^(out|exit)=' "$WORK/unshare-allowed.report" | tr '\n' ' ')
+    if [[ $default_out == *"Operation not permitted"* && $default_out != *"exit=0 "* ]]; then
+        tap_ok "unshare -r (a rootless-container tool) is refused by default: ${default_out% }"
+    else
+        tap_not_ok "unshare -r is refused by default" "got: $default_out"
+    fi
+    tap_is "unshare -r works with [Sandbox] AllowNamespaces=yes (id -u inside is 0)" "${allowed_out% }" "out=0 exit=0"
+fi
 
 # ------------------------------------------------------------ verdicts
 while IFS=$'\t' read -r kind text details; do
