@@ -105,8 +105,16 @@ void fuzz_environment_tokens(const char *data, size_t size, char *const *env, GP
 
         for (char *const *e = env; *e; e++) {
                 const char *value = *e + strlen(prefix);
-                if (g_str_has_prefix(*e, prefix) && strlen(value) >= 8 && !strchr(value, '\n') &&
-                    fuzz_occurs_once(data, size, value))
+                if (!g_str_has_prefix(*e, prefix) || strlen(value) < 8 || strchr(value, '\n') ||
+                    !fuzz_occurs_once(data, size, value))
+                        continue;
+                /* The parsed environment is what the launcher reads: the
+                 * value must be nowhere else there either (quotes and
+                 * escapes make it differ from the raw input). */
+                bool elsewhere = false;
+                for (char *const *o = env; *o && !elsewhere; o++)
+                        elsewhere = o != e && strstr(*o, value);
+                if (!elsewhere)
                         g_ptr_array_add(tokens, g_strdup(value));
         }
         /* The token file's content, unless another variable reads that
