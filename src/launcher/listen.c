@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -239,4 +240,42 @@ int ovh_listen_prepare_exec(const OvhListen *l, GError **error) {
                         (void) fcntl(fd, F_SETFD, f | FD_CLOEXEC);
         }
         return 0;
+}
+
+void ovh_listen_answer_failed_start(void) {
+        static const char response[] = "HTTP/1.1 503 Service Unavailable\r\n"
+                                       "Content-Type: text/plain; charset=utf-8\r\n"
+                                       "Cache-Control: no-store\r\n"
+                                       "Retry-After: 10\r\n"
+                                       "Connection: close\r\n"
+                                       "\r\n"
+                                       "openvscode-server could not start. The administrator finds the reason "
+                                       "with: journalctl -u openvscode-server\n";
+        const char *pid = getenv("LISTEN_PID");
+        const char *fds = getenv("LISTEN_FDS");
+        char buf[4096];
+
+        if (!pid || !fds || !g_str_equal(fds, "1") || strtol(pid, NULL, 10) != (long) getpid())
+                return;
+        if (sd_is_socket(SD_LISTEN_FDS_START, AF_UNSPEC, SOCK_STREAM, 1) <= 0)
+                return;
+
+        /* Bounded: a flood must not keep a failed start alive. */
+        for (int i = 0; i < 256; i++) {
+                /* poll() first: fd 3 is blocking, and its O_NONBLOCK flag is
+                 * shared with systemd's copy of the socket. */
+                struct pollfd p = { .fd = SD_LISTEN_FDS_START, .events = POLLIN };
+                if (poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN))
+                        break; /* nobody else is waiting */
+                int c = accept4(SD_LISTEN_FDS_START, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+                if (c < 0)
+                        break;
+                /* Read what the client already sent, so closing does not
+                 * reset the connection before it reads the answer. */
+                while (recv(c, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+                        ;
+                (void) !send(c, response, sizeof(response) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+                (void) shutdown(c, SHUT_WR);
+                close(c);
+        }
 }

@@ -36,3 +36,11 @@ char *ovh_listen_describe(int fd);
 /* Prepares fd 3 for execve(): clears FD_CLOEXEC there and marks every other
  * descriptor above 2 close-on-exec, so the server gets fds 0-3 only. */
 int ovh_listen_prepare_exec(const OvhListen *listen_socket, GError **error);
+
+/* After a failed start of a socket-activated launcher: answers the
+ * connections already waiting on fd 3 with "503, see the journal" and
+ * closes them. Without this, the waiting connection keeps the socket
+ * readable, systemd starts the service again at once, and the loop ends
+ * only when the start limit fails the socket too. Does nothing when this
+ * process was not activated. */
+void ovh_listen_answer_failed_start(void);

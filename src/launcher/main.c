@@ -624,10 +624,10 @@ int main(int argc, char *argv[]) {
 
         if (r >= 0)
                 return EXIT_SUCCESS;
-        if (error) {
+        if (error)
                 ovh_log_error("%s", error->message);
-                return error->domain == OVH_ERROR ? error->code : EX_SOFTWARE;
-        }
-        ovh_log_error("failed: %s", g_strerror(-r));
-        return EX_SOFTWARE;
+        else
+                ovh_log_error("failed: %s", g_strerror(-r));
+        ovh_listen_answer_failed_start();
+        return error && error->domain == OVH_ERROR ? error->code : EX_SOFTWARE;
 }

@@ -82,7 +82,7 @@ good=$(conf good "$base[Auth]\nTokenFile=$W/token\n")
 # for a connection, and cannot pass a datagram or a non-socket fd).
 activated() { python3 "$SRC/tests/integration/activate.py" "$@"; }
 
-echo "1..34"
+echo "1..35"
 # Sanity: the good configuration passes --check (so the cases below fail
 # for their own reason, not because the setup is broken).
 rc=0; activated -- "$LAUNCHER" -c "$good" --check >"$W/plan" 2>&1 || rc=$?
@@ -153,8 +153,33 @@ check "fd 3 is a datagram socket" 64 "not a listening stream socket" -- activate
 check "--listen while activated" 64 "systemd already passed a socket" -- activated -- "$LAUNCHER" -c "$good" --listen=127.0.0.1:1
 check "unknown option" 64 "unknown option --bogus" -- "$LAUNCHER" --bogus
 
-if ((n != 34)); then
-    echo "not ok - ran $n cases, planned 34"
+# A failed start must not leave the connection that triggered it waiting:
+# systemd would start the service again and again until its start limit
+# fails the socket. The launcher answers it with 503 and the journal hint.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+c=$(conf p3 "[Server]\nRoot=$W/nothing\nNode=$W/node\n[Account]\nUser=$ACCOUNT\n")
+rm -f "$W/EXECUTED"
+systemd-socket-activate -l "127.0.0.1:$port" "$LAUNCHER" -c "$c" >"$W/sa.out" 2>&1 &
+sa=$!
+for _ in $(seq 50); do
+    ss -ltn | grep -q "127.0.0.1:$port " && break
+    sleep 0.1
+done
+answer=$(curl -s -i --max-time 10 "http://127.0.0.1:$port/" || true)
+rc=0
+wait "$sa" || rc=$?
+n=$((n + 1))
+if [[ $answer == "HTTP/1.1 503 "* && $answer == *"journalctl -u openvscode-server"* ]] && ((rc == 66)) &&
+    [[ ! -e $W/EXECUTED && $(snapshot) == "$before" ]]; then
+    echo "ok $n - a failed activated start answers the waiting connection 503 and exits 66"
+else
+    failures=$((failures + 1))
+    echo "not ok $n - failed activated start: rc=$rc, answer: ${answer%%$'\r'*}"
+    sed 's/^/# /' "$W/sa.out"
+fi
+
+if ((n != 35)); then
+    echo "not ok - ran $n cases, planned 35"
     exit 1
 fi
 ((failures == 0))
