@@ -105,11 +105,13 @@ browser_setup() {
 
 # browser ARGS...: tests/browser/workbench.js in the container's network
 # namespace. HOME is a scratch directory: chromium writes its profile there.
-browser() {
-    nsenter --target="$NSPAWN_LEADER" --net -- \
+# A subshell that execs: started with &, $! is node itself, and a SIGTERM
+# to it makes playwright close chromium.
+browser() (
+    exec nsenter --target="$NSPAWN_LEADER" --net -- \
         env HOME="$WORK/browser-home" NODE_PATH="$BROWSER_NODE_PATH" OVH_CHROMIUM="$OVH_CHROMIUM" \
         node "$SRC/tests/browser/workbench.js" "$@"
-}
+)
 
 # browser_results FILE STATUS ERRFILE: turns workbench.js's "ok/not ok DESC"
 # lines into TAP and its other lines into diagnostics; a browser that
@@ -171,6 +173,7 @@ system_prepare() {
     nspawn_enter_cgroup
 
     ROOT=$(nspawn_copy_root "$WORK")
+    # shellcheck disable=SC2034 # for the sourcing test's nspawn_boot
     NSPAWN_ARGS=(--private-network "--bind-ro=$PAYLOAD:/usr/lib/openvscode-server" "--bind-ro=$NODE:$TEST_NODE")
     mkdir -p "$ROOT/usr/lib/openvscode-server" "$(dirname "$ROOT$TEST_NODE")"
     touch "$ROOT$TEST_NODE"

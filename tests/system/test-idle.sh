@@ -108,19 +108,18 @@ extension_host_serving() {
 # up and the server's extension host serves it. Run
 # it in this shell, not in $(...): it sets VISIT_PID and visit_fd.
 visit_open() {
-    local i
     rm -f "$WORK/visit.in" "$WORK/visit.out"
     mkfifo "$WORK/visit.in"
     browser visit "http://127.0.0.1:$PORT" "$TOKEN_FILE" <"$WORK/visit.in" >"$WORK/visit.out" 2>"$WORK/visit.err" &
     VISIT_PID=$!
     exec {visit_fd}>"$WORK/visit.in"
-    for i in $(seq 900); do
+    for _ in $(seq 900); do
         grep -qx ready "$WORK/visit.out" 2>/dev/null && break
         kill -0 "$VISIT_PID" 2>/dev/null || break
         sleep 0.1
     done
     grep -qx ready "$WORK/visit.out" || { cat "$WORK/visit.out" "$WORK/visit.err" | tail -n 15; return 1; }
-    for i in $(seq 600); do
+    for _ in $(seq 600); do
         extension_host_serving && return 0
         sleep 0.1
     done
