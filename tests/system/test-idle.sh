@@ -23,9 +23,9 @@
 # later, and after an abrupt close it is still running 6 minutes later.
 # OVH_IDLE_FIGURES=FILE also writes the figures there as "KEY VALUE..."
 # lines (tests/bench/run reads them). Environment otherwise as
-# tests/browser/lib.sh. Exit: 0 all passed, 1 a
-# check failed, 77 skipped (not root or no systemd-nspawn; a failure under
-# CI=true).
+# tests/browser/lib.sh.
+# Exit: 0 all passed, 1 a check failed, 77 skipped (not root or no
+# systemd-nspawn; a failure under CI=true).
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
