@@ -73,12 +73,15 @@ pkg_tree_key() {
     pkg_hash_files "$PKG_SRC" "${files[@]}"
 }
 
-# The packaging files that shape the payload packages (the changelog is
-# not one of them: the payload is versioned after its own release).
+# The packaging files that shape a payload package, deb or rpm (the
+# changelog is not one of them: the payload is versioned after its own
+# release).
 pkg_payload_packaging_key() {
-    pkg_hash_files "$PKG_SRC" debian/control debian/rules debian/copyright debian/source/format \
-        debian/check-payload-arch debian/openvscode-server.lintian-overrides \
-        rpm/openvscode-host.spec rpm/macros.fallback
+    case $1 in
+        deb) pkg_hash_files "$PKG_SRC" debian/control debian/rules debian/copyright debian/source/format \
+                debian/check-payload-arch debian/openvscode-server.lintian-overrides ;;
+        rpm) pkg_hash_files "$PKG_SRC" rpm/openvscode-host.spec rpm/macros.fallback ;;
+    esac
 }
 
 # pkg_lock NAME: an exclusive lock held on fd PKG_LOCK_FD until pkg_unlock.
@@ -110,9 +113,11 @@ pkg_prune() {
 # apt runs.
 PKG_DEB_DEPS=(debhelper dpkg-dev lintian rpm rpmlint meson ninja-build pkgconf
     libsystemd-dev libcap-dev libseccomp-dev libglib2.0-dev systemd python3 git
-    binutils xz-utils zstd file cpio)
+    libgcc-s1 libgssapi-krb5-2 libkrb5-3 libpcre2-8-0 libstdc++6
+    binutils xz-utils file cpio)
 PKG_CROSS_DEPS_arm64=(crossbuild-essential-arm64 libsystemd-dev:arm64 libcap-dev:arm64
-    libseccomp-dev:arm64 libglib2.0-dev:arm64)
+    libseccomp-dev:arm64 libglib2.0-dev:arm64
+    libgcc-s1:arm64 libgssapi-krb5-2:arm64 libkrb5-3:arm64 libpcre2-8-0:arm64 libstdc++6:arm64)
 # The arm64 test payload's native modules are cross-compiled (kerberos
 # needs the GSSAPI headers for arm64).
 PKG_PAYLOAD_DEPS_arm64=(g++-aarch64-linux-gnu libkrb5-dev:arm64)
