@@ -448,9 +448,9 @@ alice_url=$(ctl url --user alice 2>&1) || not_ok "url --user alice" "$alice_url"
 alice_token=$(ctl token show --user alice 2>/dev/null || true)
 tokens_seen+=("$alice_token")
 expect "url --user alice: the AF_UNIX socket and alice's token, before her first start" "$alice_url" \
-    "http://localhost/?tkn=$alice_token (through the AF_UNIX socket /run/openvscode-server-alice.sock)"
+    "http://localhost/?tkn=$alice_token (through the AF_UNIX socket /run/openvscode-server/users/alice.sock)"
 expect "alice's URL answers 302 on her socket" \
-    "$(printf 'url = "http://localhost/?tkn=%s"\nunix-socket = "/run/openvscode-server-alice.sock"\noutput = "/dev/null"\nwrite-out = "%%{http_code}"\nsilent\nmax-time = 30\n' "$alice_token" | IN curl -K - || true)" 302
+    "$(printf 'url = "http://localhost/?tkn=%s"\nunix-socket = "/run/openvscode-server/users/alice.sock"\noutput = "/dev/null"\nwrite-out = "%%{http_code}"\nsilent\nmax-time = 30\n' "$alice_token" | IN curl -K - || true)" 302
 expect "url --user alice as alice herself" "$(as alice "$CTL" url --user alice 2>&1)" "$alice_url"
 one_line_error "url --user alice as dev: permission error" 77 as dev "$CTL" url --user alice
 IN systemctl disable --now --quiet openvscode-server@alice.socket openvscode-server@alice.service

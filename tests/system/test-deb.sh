@@ -267,7 +267,7 @@ expect "payload reinstalled: served (302)" "$(http "/?tkn=$token")" 302
 # ================================================================ 4. remove
 IN useradd -m -s /bin/bash alice
 IN systemctl enable --now openvscode-server@alice.socket >/dev/null 2>&1
-IN curl -s -o /dev/null --max-time 30 --unix-socket /run/openvscode-server-alice.sock http://localhost/ || true
+IN curl -s -o /dev/null --max-time 30 --unix-socket /run/openvscode-server/users/alice.sock http://localhost/ || true
 expect "a per-user instance runs before the removal" "$(is_active openvscode-server@alice.service)" active
 if apt_run remove openvscode-host >"$WORK/apt-4.log" 2>&1; then ok "apt-get remove openvscode-host"; else
     not_ok "apt-get remove openvscode-host" "$(tail -n 20 "$WORK/apt-4.log")"; fi

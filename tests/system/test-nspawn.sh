@@ -445,13 +445,13 @@ assert_process_credentials "default account again" "$uid" "$gid"
 IN useradd -m -s /bin/bash alice
 alice_uid=$(IN id -u alice) alice_gid=$(IN id -g alice)
 check "systemctl enable --now openvscode-server@alice.socket" IN systemctl enable --now openvscode-server@alice.socket
-expect "alice's socket is hers, 0600" "$(IN stat -c '%U %a' /run/openvscode-server-alice.sock 2>&1)" "alice 600"
+expect "alice's socket is hers and the proxy group's, 0660" "$(IN stat -c '%U %G %a' /run/openvscode-server/users/alice.sock 2>&1)" "alice www-data 660"
 expect "alice's instance answers on her socket (403 without a token)" \
-    "$(IN curl -s -o /dev/null -w '%{http_code}' --max-time 30 --unix-socket /run/openvscode-server-alice.sock http://localhost/ || true)" 403
+    "$(IN curl -s -o /dev/null -w '%{http_code}' --max-time 30 --unix-socket /run/openvscode-server/users/alice.sock http://localhost/ || true)" 403
 alice_token=$(IN cat /home/alice/.openvscode-server/token 2>/dev/null || true)
 tokens_seen+=("$alice_token")
 expect "alice's instance has its own token in her home" \
-    "$(printf 'url = "http://localhost/?tkn=%s"\nunix-socket = "/run/openvscode-server-alice.sock"\noutput = "/dev/null"\nwrite-out = "%%{http_code}"\nsilent\n' "$alice_token" | IN curl -K - || true)" 302
+    "$(printf 'url = "http://localhost/?tkn=%s"\nunix-socket = "/run/openvscode-server/users/alice.sock"\noutput = "/dev/null"\nwrite-out = "%%{http_code}"\nsilent\n' "$alice_token" | IN curl -K - || true)" 302
 alice_main=$(unit_prop openvscode-server@alice.service MainPID)
 expect "alice's server runs as alice with no capabilities" \
     "$(status_field "$alice_main" Uid | cut -d' ' -f1) $(status_field "$alice_main" CapEff) $(status_field "$alice_main" NoNewPrivs) $(status_field "$alice_main" Seccomp)" \
