@@ -214,9 +214,18 @@ for u in alice bob; do
     t=${u}_token
     expect "/u/$u/ with $u's token: 302" "$(get code.example.org "/u/$u/?tkn=${!t}")" 302
     page=$(body code.example.org "/u/$u/?tkn=${!t}" "$WORK/$u.jar")
-    if [[ $page == *vs/code/browser/workbench/workbench* && $page == */u/$u/* ]]; then
-        ok "$u's workbench HTML through /u/$u/, its URLs under /u/$u/"
+    printf '%s\n' "$page" >"$WORK/$u.html"
+    if [[ $page == *vs/code/browser/workbench/workbench* ]]; then
+        ok "$u's workbench HTML through /u/$u/"
     else not_ok "$u's workbench HTML through /u/$u/" "$(head -c 300 <<<"$page")"; fi
+    # The page's own stylesheet, resolved as a browser would, comes through
+    # the same sub-path: BasePath and the routing agree.
+    css=$(python3 -c 'import re, sys, urllib.parse
+m = re.search(r"href=\"([^\"]*workbench\.css)\"", open(sys.argv[1]).read())
+print(urllib.parse.urljoin("https://code.example.org/u/" + sys.argv[2] + "/", m.group(1)) if m else "")' "$WORK/$u.html" "$u")
+    css_path=/${css#https://code.example.org/}
+    if [[ $css_path == /u/$u/* ]]; then ok "$u's workbench.css is under /u/$u/ ($css_path)"; else not_ok "$u's workbench.css is under /u/$u/" "$css"; fi
+    expect "$u's workbench.css through nginx: 200" "$(get code.example.org "$css_path" -b "$WORK/$u.jar")" 200
 done
 expect "bob's token on alice's instance: 403" "$(get code.example.org "/u/alice/?tkn=$bob_token")" 403
 expect "alice's token on bob's instance: 403" "$(get code.example.org "/u/bob/?tkn=$alice_token")" 403
@@ -254,7 +263,7 @@ IN systemd-run --quiet --uid=alice --unit=alice-dev-server "$TEST_NODE" -e \
 for _ in $(seq 50); do IN curl -s -o /dev/null http://127.0.0.1:5173/ && break; sleep 0.1; done
 dev=$(printf 'url = "https://5173.code.example.org/"\nsilent\nmax-time = 30\ninsecure\nresolve = "5173.code.example.org:443:127.0.0.1"\n' | IN curl -K - 2>/dev/null || true)
 expect "5173.code.example.org: alice's dev server on 127.0.0.1:5173 through nginx" "$dev" "dev server of alice on 5173"
-expect "80.code.example.org: privileged ports are not proxied" "$(get 80.code.example.org /)" 000
+expect "80.code.example.org: privileged ports are not proxied (404)" "$(get 80.code.example.org /)" 404
 IN systemctl stop alice-dev-server >/dev/null 2>&1 || true
 
 # ---------------------------------------------------------------- restarts
