@@ -153,13 +153,19 @@ static const OvhDenyRule deny_table[] = {
  * (Debian 12): it cannot name them, so ovh_sandbox_build_late() denies them
  * by number. */
 static const OvhLateRule late_table[] = {
-        { "lsm_get_self_attr", 459, NULL, "LSM attributes (Docker: CAP_SYS_ADMIN only)" },
-        { "lsm_set_self_attr", 460, NULL, "LSM attributes (Docker: CAP_SYS_ADMIN only)" },
-        { "lsm_list_modules", 461, NULL, "LSM attributes (Docker: CAP_SYS_ADMIN only)" },
-        { "open_tree_attr", 467, G_MOUNT, "open_tree + mount_setattr in one call (Linux 6.15)" },
-        { "file_getattr", 468, NULL, "newer than Docker's profile, which refuses what it does not list" },
-        { "file_setattr", 469, NULL, "newer than Docker's profile, which refuses what it does not list" },
-        { NULL, 0, NULL, NULL },
+        { "lsm_get_self_attr", 459, 0, NULL, "LSM attributes (Docker: CAP_SYS_ADMIN only)" },
+        { "lsm_set_self_attr", 460, 0, NULL, "LSM attributes (Docker: CAP_SYS_ADMIN only)" },
+        { "lsm_list_modules", 461, 0, NULL, "LSM attributes (Docker: CAP_SYS_ADMIN only)" },
+        { "open_tree_attr", 467, 0, G_MOUNT, "open_tree + mount_setattr in one call (Linux 6.15)" },
+        { "file_getattr", 468, 0, NULL, "newer than Docker's profile, which refuses what it does not list" },
+        { "file_setattr", 469, 0, NULL, "newer than Docker's profile, which refuses what it does not list" },
+        /* Arch-specific rows Docker's profile refuses. */
+        { "arch_prctl", 384, SCMP_ARCH_X86, NULL, "Docker allows arch_prctl on amd64 and x32 only, not on i386" },
+        { "usr26", 0xf0003, SCMP_ARCH_ARM, NULL, "ARM private call Docker refuses (26-bit user mode)" },
+        { "usr32", 0xf0004, SCMP_ARCH_ARM, NULL, "ARM private call Docker refuses" },
+        { "get_tls", 0xf0006, SCMP_ARCH_ARM, NULL,
+          "ARM private call Docker refuses (CPUs with a TLS register never need it)" },
+        { NULL, 0, 0, NULL, NULL },
 };
 
 const OvhLateRule *ovh_sandbox_late_table(void) {
@@ -392,55 +398,84 @@ static uint32_t audit_arch_of(uint32_t arch) {
         return arch == SCMP_ARCH_X32 ? SCMP_ARCH_X86_64 : arch;
 }
 
+/* Is the late row in force for audit arch `audit` (given the arches of the
+ * filter and the options)? */
+static bool late_row_applies(const OvhSandboxOptions *o, const OvhLateRule *l, uint32_t audit) {
+        if (!denied(o, l->name, l->group) && !list_has(o->deny_syscalls, l->name, l->group))
+                return false;
+        if (l->arch != 0)
+                return audit_arch_of(l->arch) == audit;
+        /* Unified numbers: only where libseccomp cannot name the call. */
+        return seccomp_syscall_resolve_name(l->name) == __NR_SCMP_ERROR;
+}
+
 int ovh_sandbox_build_late(const OvhSandboxOptions *o, const uint32_t *arches, size_t n_arches,
                            struct sock_filter **ret_prog, size_t *ret_len, GError **error) {
-        g_autoptr(GArray) nrs = g_array_new(FALSE, FALSE, sizeof(uint32_t));
         g_autoptr(GArray) prog = g_array_new(FALSE, FALSE, sizeof(struct sock_filter));
         g_autoptr(GArray) audit = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+        g_autoptr(GPtrArray) blocks = g_ptr_array_new_with_free_func((GDestroyNotify) g_array_unref);
 
         *ret_prog = NULL;
         *ret_len = 0;
-        for (const OvhLateRule *l = late_table; l->name; l++) {
-                bool deny = denied(o, l->name, l->group) || list_has(o->deny_syscalls, l->name, l->group);
-                if (deny && seccomp_syscall_resolve_name(l->name) == __NR_SCMP_ERROR) {
-                        uint32_t nr = (uint32_t) l->nr;
-                        g_array_append_val(nrs, nr);
-                }
-        }
-        if (nrs->len == 0)
-                return 0;
+        /* One list of numbers per distinct audit arch (x86_64 and x32 share
+         * one: x32 numbers carry a bit the program masks off). */
         for (size_t i = 0; i < n_arches; i++) {
                 uint32_t a = audit_arch_of(arches[i]);
                 bool seen = false;
                 for (guint j = 0; j < audit->len; j++)
                         seen = seen || g_array_index(audit, uint32_t, j) == a;
-                if (!seen)
-                        g_array_append_val(audit, a);
+                if (seen)
+                        continue;
+                GArray *nrs = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+                for (const OvhLateRule *l = late_table; l->name; l++)
+                        if (late_row_applies(o, l, a)) {
+                                uint32_t nr = (uint32_t) l->nr;
+                                g_array_append_val(nrs, nr);
+                        }
+                if (nrs->len == 0) {
+                        g_array_unref(nrs);
+                        continue;
+                }
+                g_array_append_val(audit, a);
+                g_ptr_array_add(blocks, nrs);
         }
+        if (audit->len == 0)
+                return 0;
 
 #define EMIT(code, k, jt, jf)                                                                                          \
         do {                                                                                                           \
                 struct sock_filter ins_ = BPF_JUMP((code), (k), (jt), (jf));                                           \
                 g_array_append_val(prog, ins_);                                                                        \
         } while (0)
-        /* [0] A = arch; one JEQ per known arch jumping to the number check;
-         * any other arch: ALLOW (the libseccomp filter already kills it). */
+        /* A = arch; one JEQ per arch jumping to its block; any other arch:
+         * ALLOW (the libseccomp filter already kills unknown arches). Each
+         * block: A = nr without the x32 bit, one JEQ per number to its
+         * EPERM, else ALLOW. Block j starts after the dispatch and the
+         * blocks before it; each is (2 + numbers + 2) instructions. */
         EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch), 0, 0);
-        for (guint j = 0; j < audit->len; j++)
-                EMIT(BPF_JMP | BPF_JEQ | BPF_K, g_array_index(audit, uint32_t, j), (uint8_t) (audit->len - j), 0);
+        size_t start = 1 + audit->len + 1;
+        for (guint j = 0; j < audit->len; j++) {
+                size_t here = 1 + j;
+                size_t jump = start - here - 1;
+                if (jump > 255)
+                        return ovh_fail(error, EX_SOFTWARE, E2BIG, "late seccomp program too large");
+                EMIT(BPF_JMP | BPF_JEQ | BPF_K, g_array_index(audit, uint32_t, j), (uint8_t) jump, 0);
+                start += 2 + ((GArray *) blocks->pdata[j])->len + 2;
+        }
         EMIT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
-        /* A = nr without the x32 bit (0 on every other ABI). */
-        EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0);
-        EMIT(BPF_ALU | BPF_AND | BPF_K, ~0x40000000u, 0, 0);
-        for (guint i = 0; i < nrs->len; i++)
-                EMIT(BPF_JMP | BPF_JEQ | BPF_K, g_array_index(nrs, uint32_t, i), (uint8_t) (nrs->len - i), 0);
-        EMIT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
-        EMIT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA), 0, 0);
+        for (guint j = 0; j < audit->len; j++) {
+                GArray *nrs = blocks->pdata[j];
+                EMIT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0);
+                EMIT(BPF_ALU | BPF_AND | BPF_K, ~0x40000000u, 0, 0);
+                for (guint i = 0; i < nrs->len; i++)
+                        EMIT(BPF_JMP | BPF_JEQ | BPF_K, g_array_index(nrs, uint32_t, i), (uint8_t) (nrs->len - i), 0);
+                EMIT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
+                EMIT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA), 0, 0);
+        }
 #undef EMIT
 
         *ret_len = prog->len;
         *ret_prog = (struct sock_filter *) g_array_free(g_steal_pointer(&prog), FALSE);
-        (void) error;
         return 0;
 }
 

@@ -75,10 +75,14 @@ int ovh_sandbox_program(const OvhSandboxOptions *options, const OvhSandboxProgra
  * (seccomp(2) with SECCOMP_FILTER_FLAG_TSYNC). */
 int ovh_sandbox_load(const OvhSandboxProgram *program, GError **error);
 
-/* Rows the late program can hold: syscalls named here by number. */
+/* Rows the late program can hold: syscalls named here by number, either
+ * on every arch (arch 0: numbers unified since Linux 5.1, 424 and up; used
+ * when libseccomp cannot name them) or on one arch only (a libseccomp
+ * filter covering several arches cannot deny a name on just one). */
 typedef struct {
         const char *name;
         int nr;
+        uint32_t arch; /* SCMP_ARCH_* the number belongs to, 0 for all */
         const char *group;
         const char *why;
 } OvhLateRule;
