@@ -191,7 +191,7 @@ expect "port 3000 is not listening" "$(IN curl -s -o /dev/null -w '%{http_code}'
 expect "single: through nginx without a token: 403" "$(get single.example.org /)" 403
 token=$(token_of "$STATE")
 expect "single: through nginx with the token: 302" "$(get single.example.org "/?tkn=$token")" 302
-page=$(body single.example.org "/?tkn=$token" "$WORK/single.jar")
+page=$(body single.example.org "/?tkn=$token" /root/single.jar)
 if [[ $page == *vs/code/browser/workbench/workbench* ]]; then ok "single: the workbench HTML through nginx"; else not_ok "single: the workbench HTML through nginx" "$(head -c 300 <<<"$page")"; fi
 
 # ---------------------------------------------------------------- alice and bob
@@ -213,7 +213,7 @@ bob_token=$(token_of /home/bob)
 for u in alice bob; do
     t=${u}_token
     expect "/u/$u/ with $u's token: 302" "$(get code.example.org "/u/$u/?tkn=${!t}")" 302
-    page=$(body code.example.org "/u/$u/?tkn=${!t}" "$WORK/$u.jar")
+    page=$(body code.example.org "/u/$u/?tkn=${!t}" "/root/$u.jar")
     printf '%s\n' "$page" >"$WORK/$u.html"
     if [[ $page == *vs/code/browser/workbench/workbench* ]]; then
         ok "$u's workbench HTML through /u/$u/"
@@ -225,7 +225,7 @@ m = re.search(r"href=\"([^\"]*workbench\.css)\"", open(sys.argv[1]).read())
 print(urllib.parse.urljoin("https://code.example.org/u/" + sys.argv[2] + "/", m.group(1)) if m else "")' "$WORK/$u.html" "$u")
     css_path=/${css#https://code.example.org/}
     if [[ $css_path == /u/$u/* ]]; then ok "$u's workbench.css is under /u/$u/ ($css_path)"; else not_ok "$u's workbench.css is under /u/$u/" "$css"; fi
-    expect "$u's workbench.css through nginx: 200" "$(get code.example.org "$css_path" -b "$WORK/$u.jar")" 200
+    expect "$u's workbench.css through nginx: 200" "$(get code.example.org "$css_path" -b "/root/$u.jar")" 200
 done
 expect "bob's token on alice's instance: 403" "$(get code.example.org "/u/alice/?tkn=$bob_token")" 403
 expect "alice's token on bob's instance: 403" "$(get code.example.org "/u/bob/?tkn=$alice_token")" 403
@@ -237,7 +237,7 @@ key=$(head -c 16 /dev/urandom | base64)
 accept=$(printf '%s258EAFA5-E914-47DA-95CA-C5AB0DC85B11' "$key" | openssl sha1 -binary | base64)
 rtoken=$(cat /proc/sys/kernel/random/uuid)
 upgrade=$(printf 'url = "https://code.example.org/u/alice/?reconnectionToken=%s&reconnection=false&skipWebSocketFrames=false"\ninclude\nsilent\nmax-time = 5\ninsecure\nhttp1.1\nno-buffer\ncookie = "%s"\nresolve = "code.example.org:443:127.0.0.1"\nheader = "Connection: Upgrade"\nheader = "Upgrade: websocket"\nheader = "Sec-WebSocket-Version: 13"\nheader = "Sec-WebSocket-Key: %s"\n' \
-    "$rtoken" "$WORK/alice.jar" "$key" | IN curl -K - 2>/dev/null | tr -d '\r' | sed '/^$/q' || true)
+    "$rtoken" /root/alice.jar "$key" | IN curl -K - 2>/dev/null | tr -d '\r' | sed '/^$/q' || true)
 expect "WebSocket upgrade through nginx: 101" "$(head -n1 <<<"$upgrade" | cut -d' ' -f2)" 101
 expect "... with the accept key of our key" "$(sed -n 's/^Sec-WebSocket-Accept: //ip' <<<"$upgrade")" "$accept"
 
