@@ -273,6 +273,16 @@ todo "after a restart of the default service, http.sock is still there" \
 todo "after a restart of the default service, alice's socket is still there" \
     "$(IN test -S /run/openvscode-server/users/alice.sock && echo yes || echo no)" yes
 
+# Caddy: bookworm's caddy 2.6, its static binary taken out of the .deb, checks
+# the shipped Caddyfile (its certificates would need ACME: syntax only).
+if compgen -G "$DEBS/caddy_*.deb" >/dev/null || (cd "$DEBS" && apt-get download caddy) >>"$WORK/apt.log" 2>&1; then
+    dpkg-deb -x "$(compgen -G "$DEBS/caddy_*.deb" | head -n1)" "$WORK/caddy"
+    check "caddy validate accepts contrib/caddy/Caddyfile" \
+        "$WORK/caddy/usr/bin/caddy" validate --config "$SRC/contrib/caddy/Caddyfile" --adapter caddyfile
+else
+    not_ok "caddy validate accepts contrib/caddy/Caddyfile" "cannot download caddy's .deb into $DEBS"
+fi
+
 check "journal: no token of alice or bob" IN sh -c "! journalctl --no-pager | grep -qF -e '$alice_token' -e '$bob_token'"
 
 printf '1..%d\n' "$n"
