@@ -98,15 +98,26 @@ static void test_envfile(void) {
                             "UNCLOSED=\"x\n"
                             "PUID=1001\n";
         g_auto(GStrv) env = ovh_envfile_parse(text, strlen(text));
-        g_assert_cmpstr(ovh_env_get(env, "PUID"), ==, "1001"); /* the last one wins */
+        /* As in systemd, an unclosed quote runs to the end of the file and
+         * swallows the later PUID=1001. */
+        g_assert_cmpstr(ovh_env_get(env, "PUID"), ==, "1000");
         g_assert_cmpstr(ovh_env_get(env, "TZ"), ==, "Europe/Berlin");
         g_assert_cmpstr(ovh_env_get(env, "SUDO_PASSWORD"), ==, "two words here");
         g_assert_cmpstr(ovh_env_get(env, "QUOTED"), ==, "a \"b\" c");
         g_assert_cmpstr(ovh_env_get(env, "SINGLE"), ==, "x y");
         g_assert_null(ovh_env_get(env, "1BAD"));
-        g_assert_null(ovh_env_get(env, "UNCLOSED"));
+        g_assert_cmpstr(ovh_env_get(env, "UNCLOSED"), ==, "x\nPUID=1001\n");
         g_assert_null(ovh_env_get(env, "PUI"));
         g_assert_cmpuint(g_strv_length(env), ==, 6);
+
+        /* The last assignment wins; backslash-newline joins lines outside
+         * single quotes (in comments too); double quotes span lines. */
+        const char more[] = "A=1\n# c \\\nA=2\nA=3\nTZ=Europe/Ber\\\nlin\nU=\"0\n<3>x\"\n";
+        g_auto(GStrv) env2 = ovh_envfile_parse(more, strlen(more));
+        g_assert_cmpstr(ovh_env_get(env2, "A"), ==, "3");
+        g_assert_cmpstr(ovh_env_get(env2, "TZ"), ==, "Europe/Berlin");
+        g_assert_cmpstr(ovh_env_get(env2, "U"), ==, "0\n<3>x");
+        g_assert_cmpuint(g_strv_length(env2), ==, 4);
 
         g_auto(GStrv) none = NULL;
         g_assert_cmpint(ovh_envfile_load("/nonexistent/environment", &none, NULL), ==, 0);
