@@ -558,7 +558,7 @@ IN tar -C /run -cf - . 2>/dev/null | tar -C "$WORK/run-copy" -xf - 2>/dev/null |
 nrun=$(find "$WORK/run-copy" -type f | wc -l)
 hits=$(cd "$WORK/run-copy" && grep -rlaF -f "$WORK/patterns" . 2>/dev/null | grep -vx './openvscode-server/connection-token' | tr '\n' ' ' || true)
 expect "no file under /run but the server's own token file holds a token ($nrun files)" "$hits" ""
-expect "... and that file is the account's, 0400" "$(IN stat -c '%U %a' /run/openvscode-server/connection-token 2>&1)" "$ACCOUNT 400"
+expect "... and that file is the account's, 0400" "$(IN stat -c '%U %a' /run/openvscode-server/server/connection-token 2>&1)" "$ACCOUNT 400"
 rm -rf "$WORK/run-copy"
 # /etc and the state directory are on the container's root, which is here
 mapfile -d '' readable < <(find "$ROOT/etc" "$ROOT$STATE" -xdev -type f -perm -004 -print0 2>/dev/null)

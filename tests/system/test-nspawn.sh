@@ -23,7 +23,10 @@
 #                     default: the host's node (VS Code 1.100 needs Node >= 20:
 #                     bookworm's nodejs 18 lacks globalThis.crypto and the
 #                     payload's native modules are built for Node 20's ABI)
-#   OVH_DEB_DIR       install these .deb files instead of `meson install`
+#   OVH_DEB_DIR       install openvscode-host_*.deb of this directory instead of
+#                     `meson install` (the payload stays the bind-mounted
+#                     server: tests/system/test-deb.sh tests the packages
+#                     together)
 #   OVH_CYCLES        enable/first-connection cycles for the figures (default 5)
 #   OVH_KEEP=1        keep the scratch directory (container root, logs)
 #   CI=true           turn a skip into a failure
@@ -248,7 +251,10 @@ nspawn_boot "$ROOT" "ovh-$$" "$WORK/console-1.log" "${NSPAWN_ARGS[@]}" || bail "
 expect "first boot: systemd reaches running ($(elapsed "$t_boot") s)" "$NSPAWN_STATE" running
 
 if [[ -n ${OVH_DEB_DIR:-} ]]; then
-    check "apt-get install of the .deb files" IN sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q /mnt/debs/*.deb'
+    # openvscode-host only: /usr/lib/openvscode-server is the read-only
+    # bind mount of the payload, where the openvscode-server package could
+    # not unpack.
+    check "apt-get install of openvscode-host" IN sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /mnt/debs/openvscode-host_*.deb'
     # The package enables the socket; this suite wants to do it itself.
     IN systemctl disable --now openvscode-server.socket >/dev/null 2>&1 || true
 fi
@@ -292,7 +298,7 @@ tokens_seen+=("$token")
 check "a token was generated (64 hex digits)" bash -c "[[ '$token' =~ ^[0-9a-f]{64}\$ ]]"
 expect "generated token file is the account's, 0600" "$(IN stat -c '%U %a' "$token_file")" "$ACCOUNT 600"
 expect "server's token file in the runtime directory is the account's, 0400; the directory 0711" \
-    "$(IN stat -c '%U %a' /run/openvscode-server/connection-token /run/openvscode-server | paste -sd' ')" "$ACCOUNT 400 root 711"
+    "$(IN stat -c '%U %a' /run/openvscode-server/server/connection-token /run/openvscode-server/server | paste -sd' ')" "$ACCOUNT 400 root 711"
 expect "GET /?tkn=TOKEN answers 302" "$(http "/?tkn=$token")" 302
 check "the 302 sets the vscode-tkn cookie" bash -c "grep -qi '^set-cookie: vscode-tkn=' <<<'$(headers "/?tkn=$token" | tr -d '\r')'"
 expect "GET / with the cookie answers 200 (the workbench)" "$(http / "$token")" 200
@@ -384,7 +390,7 @@ check "a new main process ($(main_pid))" test "$(main_pid)" != "$main" -a "$(mai
 # --- stop: nothing of the account is left
 stop_service
 expect "after stop no process of the account is left" "$(IN pgrep -u "$ACCOUNT" | wc -l)" 0
-check "after stop the runtime directory is gone" IN test ! -e /run/openvscode-server
+check "after stop the runtime directory is gone" IN test ! -e /run/openvscode-server/server
 expect "after stop the socket still listens" "$(IN systemctl is-active openvscode-server.socket || true)" active
 
 # --- the token as a credential (LoadCredential= drop-in) replaces the generated one
