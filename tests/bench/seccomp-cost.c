@@ -100,9 +100,9 @@ static void add_rules_file(scmp_filter_ctx f, const char *path, unsigned *added,
                         continue;
                 if (!w[1])
                         die(*l, NULL);
-                uint32_t action = strcmp(w[0], "allow") == 0 ? SCMP_ACT_ALLOW
+                uint32_t action = strcmp(w[0], "allow") == 0         ? SCMP_ACT_ALLOW
                                   : g_str_has_prefix(w[0], "errno:") ? SCMP_ACT_ERRNO(atoi(w[0] + 6))
-                                                                      : 0xffffffffu;
+                                                                     : 0xffffffffu;
                 if (action == 0xffffffffu)
                         die(*l, NULL);
                 int nr = seccomp_syscall_resolve_name(w[1]);
@@ -259,25 +259,55 @@ static uint32_t run_bpf(const struct sock_filter *p, size_t len, const struct se
                         break;
                 case BPF_ALU:
                         switch (BPF_OP(i->code)) {
-                        case BPF_ADD: a += src; break;
-                        case BPF_SUB: a -= src; break;
-                        case BPF_MUL: a *= src; break;
-                        case BPF_DIV: a = src ? a / src : 0; break;
-                        case BPF_AND: a &= src; break;
-                        case BPF_OR: a |= src; break;
-                        case BPF_LSH: a <<= src; break;
-                        case BPF_RSH: a >>= src; break;
-                        case BPF_NEG: a = -a; break;
-                        default: a ^= src; break;
+                        case BPF_ADD:
+                                a += src;
+                                break;
+                        case BPF_SUB:
+                                a -= src;
+                                break;
+                        case BPF_MUL:
+                                a *= src;
+                                break;
+                        case BPF_DIV:
+                                a = src ? a / src : 0;
+                                break;
+                        case BPF_AND:
+                                a &= src;
+                                break;
+                        case BPF_OR:
+                                a |= src;
+                                break;
+                        case BPF_LSH:
+                                a <<= src;
+                                break;
+                        case BPF_RSH:
+                                a >>= src;
+                                break;
+                        case BPF_NEG:
+                                a = -a;
+                                break;
+                        default:
+                                a ^= src;
+                                break;
                         }
                         break;
                 case BPF_JMP:
                         switch (BPF_OP(i->code)) {
-                        case BPF_JA: pc += i->k; break;
-                        case BPF_JEQ: pc += a == src ? i->jt : i->jf; break;
-                        case BPF_JGT: pc += a > src ? i->jt : i->jf; break;
-                        case BPF_JGE: pc += a >= src ? i->jt : i->jf; break;
-                        case BPF_JSET: pc += (a & src) ? i->jt : i->jf; break;
+                        case BPF_JA:
+                                pc += i->k;
+                                break;
+                        case BPF_JEQ:
+                                pc += a == src ? i->jt : i->jf;
+                                break;
+                        case BPF_JGT:
+                                pc += a > src ? i->jt : i->jf;
+                                break;
+                        case BPF_JGE:
+                                pc += a >= src ? i->jt : i->jf;
+                                break;
+                        case BPF_JSET:
+                                pc += (a & src) ? i->jt : i->jf;
+                                break;
                         }
                         break;
                 case BPF_RET:
@@ -299,7 +329,8 @@ static uint32_t run_bpf(const struct sock_filter *p, size_t len, const struct se
  * time, one of them (ioctl) with argument rules in the launcher's filter. */
 #define MIX 8
 static const char *const mix_names[MIX] = { "getppid", "read", "write", "fstat", "lseek", "openat", "close", "ioctl" };
-static const int mix_nrs[MIX] = { SYS_getppid, SYS_read, SYS_write, SYS_fstat, SYS_lseek, SYS_openat, SYS_close, SYS_ioctl };
+static const int mix_nrs[MIX] = { SYS_getppid, SYS_read,   SYS_write, SYS_fstat,
+                                  SYS_lseek,   SYS_openat, SYS_close, SYS_ioctl };
 
 static double thread_cpu_ns(void) {
         struct timespec ts;

@@ -32,6 +32,32 @@ static bool name_valid(const char *name, size_t n) {
         return true;
 }
 
+/* A "token" the input spells may also be part of a message's fixed text
+ * (CONNECTION_TOKEN=Europe/Berlin, and the TZ error's example zone). It is
+ * only a leak if the message still holds it once no variable carries it:
+ * run again without those variables and keep only tokens that vanish. */
+static void drop_constant_text_tokens(const char *message, GPtrArray *env, GPtrArray *tokens) {
+        for (guint i = 0; i < tokens->len;) {
+                const char *token = tokens->pdata[i];
+                if (!strstr(message, token)) {
+                        i++;
+                        continue;
+                }
+                g_autoptr(GPtrArray) without = g_ptr_array_new();
+                for (guint j = 0; j + 1 < env->len; j++)
+                        if (!strstr(env->pdata[j], token))
+                                g_ptr_array_add(without, env->pdata[j]);
+                g_ptr_array_add(without, NULL);
+                g_autoptr(OvhConfig) config = ovh_config_new();
+                g_autoptr(GError) again = NULL;
+                (void) ovh_config_apply_environment(config, (const char *const *) without->pdata, NULL, &again);
+                if (again && strstr(again->message, token))
+                        g_ptr_array_remove_index(tokens, i);
+                else
+                        i++;
+        }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         const char *text = (const char *) data;
         g_auto(GStrv) parsed = ovh_envfile_parse(text, size);
@@ -54,6 +80,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(GError) error = NULL;
         int r = ovh_config_apply_environment(config, (const char *const *) env->pdata, warnings, &error);
+        if (error)
+                drop_constant_text_tokens(error->message, env, tokens);
         fuzz_check_error(r, error, tokens, "ovh_config_apply_environment");
         return 0;
 }

@@ -189,7 +189,7 @@ expect "service requires and follows its socket" \
     "$(value "$service" Requires) $(value "$service" After)" "openvscode-server.socket openvscode-server.socket"
 expect "service restarts on failure" "$(value "$service" Restart)" on-failure
 expect "service kills the whole control group" "$(value "$service" KillMode)" control-group
-expect "service has its runtime directory" "$(value "$service" RuntimeDirectory)" openvscode-server
+expect "service has its runtime directory (below the sockets' directory)" "$(value "$service" RuntimeDirectory)" openvscode-server/server
 expect "service reads the installed environment file, optionally" "$(value "$service" EnvironmentFile)" "-$environment_dest"
 expect "service takes the connection-token credential" \
     "$(value "$service" LoadCredential | cut -d: -f1)" connection-token
