@@ -397,17 +397,25 @@ static int run(int argc, char *argv[], GError **error) {
 
         /* 1. Configuration: files, then the container's variables. */
         r = ovh_config_load(config, arg_config, arg_config_given, error);
-        if (r < 0)
+        if (r >= 0)
+                r = ovh_config_apply_environment(config, (const char *const *) environ, warnings, error);
+        if (arg_apply_sudo) {
+                if (r < 0) {
+                        /* Not sudo's business: the sandboxed start that
+                         * follows reports it once, with the exit status that
+                         * RestartPreventExitStatus= judges. */
+                        ovh_log_debug("--apply-sudo: leaving the configuration error to the start: %s",
+                                      error && *error ? (*error)->message : g_strerror(-r));
+                        g_clear_error(error);
+                        return 0;
+                }
+                r = apply_sudo(config, error);
                 goto out;
-        r = ovh_config_apply_environment(config, (const char *const *) environ, warnings, error);
+        }
         if (r < 0)
                 goto out;
         for (guint i = 0; i < warnings->len; i++)
                 ovh_log_warning("%s", (const char *) warnings->pdata[i]);
-        if (arg_apply_sudo) {
-                r = apply_sudo(config, error);
-                goto out;
-        }
         if ((config->sudo_password || config->sudo_password_hash) && !arg_check && no_new_privs_set())
                 ovh_log_warning("SUDO_PASSWORD is set, but sudo cannot work in this unit (no_new_privs is on): "
                                 "add ExecStartPre=+%s --apply-sudo to the unit, or run "
