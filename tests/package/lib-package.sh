@@ -101,25 +101,29 @@ pkg_unlock() {
 # matching PATTERN (payload entries are large; old ones are of no use).
 pkg_prune() {
     local pattern=$1 keep=$2
-    # shellcheck disable=SC2012 # names are ours, without spaces
+    # shellcheck disable=SC2012,SC2086 # PATTERN is a glob; names are ours, without spaces
     { ls -1dt "$PKG_CACHE"/$pattern 2>/dev/null || true; } | { grep -v '\.tmp$' || true; } | tail -n +$((keep + 1)) | while read -r d; do
         rm -rf "$d"
     done
     return 0
 }
 
-# Debian packages the builds need on this machine. pkg_install_deps
+# Debian packages the builds need on this machine (the arrays are used by
+# the scripts that source this file). pkg_install_deps
 # installs the missing ones (root only); apt waits for other suites'
 # apt runs.
+# shellcheck disable=SC2034
 PKG_DEB_DEPS=(debhelper dpkg-dev lintian rpm rpmlint meson ninja-build pkgconf
     libsystemd-dev libcap-dev libseccomp-dev libglib2.0-dev systemd python3 git
     libgcc-s1 libgssapi-krb5-2 libkrb5-3 libpcre2-8-0 libstdc++6
     binutils xz-utils file cpio)
+# shellcheck disable=SC2034
 PKG_CROSS_DEPS_arm64=(crossbuild-essential-arm64 libsystemd-dev:arm64 libcap-dev:arm64
     libseccomp-dev:arm64 libglib2.0-dev:arm64
     libgcc-s1:arm64 libgssapi-krb5-2:arm64 libkrb5-3:arm64 libpcre2-8-0:arm64 libstdc++6:arm64)
 # The arm64 test payload's native modules are cross-compiled (kerberos
 # needs the GSSAPI headers for arm64).
+# shellcheck disable=SC2034
 PKG_PAYLOAD_DEPS_arm64=(g++-aarch64-linux-gnu libkrb5-dev:arm64)
 pkg_install_deps() {
     local missing=() p

@@ -78,10 +78,13 @@ elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }'
 # ---------------------------------------------------------------- preconditions
 reason=$(nspawn_possible) || skip_all "$reason"
 command -v curl >/dev/null || bail "curl not found"
+# systemd-nspawn copies the host's /dev/null into the container.
+[[ -c /dev/null ]] || bail "the host's /dev/null is not a character device: mknod -m 666 /dev/null c 1 3"
 
 WORK=$(mktemp -d "${TMPDIR:-/var/tmp}/ovh-deb.XXXXXX")
 chmod 0755 "$WORK"
 ROOT_JOB=
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
     local rc=$?
     [[ -n $ROOT_JOB ]] && wait "$ROOT_JOB" 2>/dev/null
@@ -108,11 +111,13 @@ if [[ -n ${OVH_DEB_DIR:-} ]]; then
         bail "no openvscode-host and openvscode-server .deb files in $OVH_DEB_DIR"
 else
     new=$("$SRC/tests/package/build-debs" 2>"$build_log") || { tail -n 30 "$build_log"; bail "tests/package/build-debs failed"; }
-    cp $new "$DEBS/new/"
+    mapfile -t new <<<"$new"
+    cp "${new[@]}" "$DEBS/new/"
 fi
 prev=$("$SRC/tests/package/build-debs" --host-only --version "$prev_version" 2>>"$build_log") ||
     { tail -n 30 "$build_log"; bail "tests/package/build-debs --version $prev_version failed"; }
-cp $prev "$DEBS/prev/"
+mapfile -t prev <<<"$prev"
+cp "${prev[@]}" "$DEBS/prev/"
 wait "$ROOT_JOB" || { cat "$WORK/build-root.log"; ROOT_JOB=; bail "cannot build the cached root $OVH_ROOT"; }
 ROOT_JOB=
 new_host=$(cd "$DEBS/new" && ls openvscode-host_*.deb)
@@ -245,6 +250,7 @@ diag "figure: upgrade took $t_upgraded s; $total requests during it, answers: $(
 check "upgrade: the client made requests throughout ($total)" test "$total" -ge 20
 expect "upgrade: no connection refused (of $total)" "$refused" 0
 expect "upgrade: every request answered 200 (of $total)" "$other" 0
+# shellcheck disable=SC2016 # dpkg-query's format, not the shell's
 expect "upgrade: openvscode-host is now $new_version" "$(IN dpkg-query -W -f='${Version}' openvscode-host)" "$new_version"
 new_main=$(main_pid)
 started=$(unit_prop openvscode-server.service ExecMainStartTimestampMonotonic)
@@ -283,6 +289,7 @@ check "remove: the socket is disabled (no link left in sockets.target.wants)" \
     IN test ! -e /etc/systemd/system/sockets.target.wants/openvscode-server.socket -a ! -L /etc/systemd/system/sockets.target.wants/openvscode-server.socket
 check "remove: the configuration is kept" IN test -f /etc/openvscode-server/launcher.conf
 expect "remove: the token is kept" "$(read_token)" "$token"
+# shellcheck disable=SC2016 # dpkg-query's format, not the shell's
 expect "remove: the package is in state config-files" "$(IN dpkg-query -W -f='${db:Status-Abbrev}' openvscode-host)" "rc "
 
 if apt_install "/mnt/debs/new/$new_host" >"$WORK/apt-4i.log" 2>&1; then ok "reinstall after remove"; else
@@ -300,6 +307,7 @@ expect "purge: the workspace is kept" "$(IN cat "$STATE/workspace/notes.txt" 2>&
 check "purge: settings and extensions are kept" \
     IN test -f "$STATE/.openvscode-server/data/User/settings.json" -a -f "$STATE/.openvscode-server/extensions/ovh-test.sample-1.0.0/package.json"
 check "purge: the account is kept" IN getent passwd "$ACCOUNT"
+# shellcheck disable=SC2016 # dpkg-query's format, not the shell's
 expect "purge: the package is gone from dpkg's database" "$(IN dpkg-query -W -f='${db:Status-Abbrev}' openvscode-host 2>/dev/null || echo none)" none
 expect "purge: no unit of the package is left" "$(IN systemctl list-unit-files 'openvscode-server*' --no-legend 2>/dev/null | wc -l)" 0
 

@@ -93,6 +93,7 @@ node_major=$("$NODE" -p 'process.versions.node.split(".")[0]')
 WORK=$(mktemp -d "${TMPDIR:-/var/tmp}/ovh-system.XXXXXX")
 chmod 0700 "$WORK"
 ROOT_JOB=
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
     local rc=$?
     # A root build in progress finishes (the next run gets the cache).
