@@ -73,7 +73,14 @@ arm64_possible() {
     command -v qemu-system-aarch64 >/dev/null || { echo "qemu-system-aarch64 is not installed"; return 1; }
     # The emulator itself must start (a broken or partial install, or a
     # machine that forbids it, shows here rather than as a boot timeout).
-    if ! qemu-system-aarch64 -M virt -cpu max -display none -nic none -S -machine dumpdtb=/dev/null >/dev/null 2>&1; then
+    # dumpdtb writes through g_file_set_contents (temp file + rename), so
+    # it gets a scratch file: given /dev/null it would rename a regular
+    # file over the machine's /dev/null.
+    local dtb status=0
+    dtb=$(mktemp "${TMPDIR:-/tmp}/ovh-arm64-dtb.XXXXXX") || { echo "cannot create a temporary file"; return 1; }
+    qemu-system-aarch64 -M virt -cpu max -display none -nic none -S -machine dumpdtb="$dtb" >/dev/null 2>&1 || status=$?
+    rm -f "$dtb"
+    if ((status)); then
         echo "qemu-system-aarch64 cannot start a virt machine"
         return 1
     fi
