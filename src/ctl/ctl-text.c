@@ -193,22 +193,3 @@ char *ctl_user_tmpfiles_text(const char *package_text, const char *package_state
         return g_string_free(out, FALSE);
 }
 
-bool ctl_home_needs_dropin(const char *home) {
-        /* ProtectHome=yes hides these in openvscode-server.service. */
-        static const char *const hidden[] = { "/home", "/root", "/run/user" };
-        for (size_t i = 0; i < G_N_ELEMENTS(hidden); i++) {
-                size_t n = strlen(hidden[i]);
-                if (strncmp(home, hidden[i], n) == 0 && (home[n] == '\0' || home[n] == '/'))
-                        return true;
-        }
-        return false;
-}
-
-char *ctl_user_home_dropin_text(const char *home) {
-        return g_strdup_printf("# Written by openvscodectl set-user: the account's home is under a directory\n"
-                               "# that ProtectHome=yes hides; show it (and only it) to the service.\n"
-                               "[Service]\n"
-                               "ProtectHome=tmpfs\n"
-                               "BindPaths=%s\n",
-                               home);
-}

@@ -69,7 +69,7 @@ static int read_password(char **ret, GError **error) {
 }
 
 /* SUDO_PASSWORD in the environment file decides at every start (the
- * launcher's --apply-sudo): two managers of one setting would fight. */
+ * launcher's --prepare-unit): two managers of one setting would fight. */
 static int check_environment(GError **error) {
         g_auto(GStrv) environment = NULL;
         int r = ovh_envfile_load(OVH_ENVIRONMENT_FILE, &environment, error);

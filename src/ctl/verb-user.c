@@ -19,9 +19,10 @@ static const char *help = "openvscodectl set-user USER [GROUP]\n\n"
                           "Run the server as USER (and GROUP), the container's PUID/PGID: writes\n"
                           "[Account] User=/Group= to launcher.conf.d/" OVH_USER_CONFIG_NAME
                           ", an\n" OVH_TMPFILES_OVERRIDE " that gives the server's state tree in USER's home\n"
-                          "to USER:GROUP (applied at once with systemd-tmpfiles), a unit drop-in when\n"
-                          "the home is under /home, and restarts the service. The state lives in the\n"
-                          "account's home: HOME/.openvscode-server, HOME/workspace.\n"
+                          "to USER:GROUP (applied at once with systemd-tmpfiles), and restarts the\n"
+                          "service; at its start, systemd is told to run it as USER:GROUP (a drop-in\n"
+                          "in " OVH_ACCOUNT_UNIT_DROPIN_DIR ").\n"
+                          "The state lives in the account's home: HOME/.openvscode-server, HOME/workspace.\n"
                           "openvscodectl set-user " OVH_DEFAULT_USER " goes back to the default. Root only.\n\n"
                           "  -h --help   show this help\n";
 
@@ -110,37 +111,22 @@ int verb_set_user(int argc, char *argv[], GError **error) {
         g_autofree char *tmpfiles_text = is_default ? NULL
                                                     : ctl_user_tmpfiles_text(package_text, OVH_STATE_DIR, account->home,
                                                                              account->name, account->group_name);
-        bool dropin = !is_default && ctl_home_needs_dropin(account->home);
-        g_autofree char *dropin_text = dropin ? ctl_user_home_dropin_text(account->home) : NULL;
 
         if (is_default) {
                 r = ovh_file_remove(config_path, error);
                 if (r >= 0)
                         r = ovh_file_remove(OVH_TMPFILES_OVERRIDE, error);
         } else {
-                r = ovh_file_replace(config_path, config_text, 0600, error);
+                /* 0644: the launcher reads its configuration as the account. */
+                r = ovh_file_replace(config_path, config_text, 0644, error);
                 if (r >= 0)
                         r = ovh_file_replace(OVH_TMPFILES_OVERRIDE, tmpfiles_text, 0644, error);
         }
         if (r < 0)
                 return r;
-        if (dropin) {
-                if (g_mkdir_with_parents(OVH_UNIT_DROPIN_DIR, 0755) < 0)
-                        return ovh_fail(error, EX_CANTCREAT, errno, "cannot create %s: %s", OVH_UNIT_DROPIN_DIR,
-                                        g_strerror(errno));
-                r = ovh_file_replace(OVH_HOME_UNIT_DROPIN, dropin_text, 0644, error);
-        } else {
-                r = ovh_file_remove(OVH_HOME_UNIT_DROPIN, error);
-        }
-        if (r < 0)
-                return r;
-
         /* tmpfiles picks the override in /etc over the package's file. */
         r = run_tool((char *[]){ (char *) "systemd-tmpfiles", (char *) "--create", (char *) OVH_TMPFILES_CONF, NULL },
                      error);
-        if (r < 0)
-                return r;
-        r = ctl_daemon_reload(error);
         if (r < 0)
                 return r;
         bool running = ctl_unit_is_active(OVH_SERVICE_UNIT);
@@ -153,8 +139,7 @@ int verb_set_user(int argc, char *argv[], GError **error) {
         if (is_default)
                 printf("The overrides of set-user were removed.\n");
         else
-                printf("Written: %s, %s%s%s.\n", config_path, OVH_TMPFILES_OVERRIDE, dropin ? ", " : "",
-                       dropin ? OVH_HOME_UNIT_DROPIN : "");
+                printf("Written: %s, %s.\n", config_path, OVH_TMPFILES_OVERRIDE);
         printf("%s\n", running ? "The service was restarted." : "The service starts with it on the next connection.");
         return 0;
 }

@@ -6,6 +6,7 @@
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "ovh-error.h"
 
@@ -89,4 +90,14 @@ int ovh_account_resolve(const char *user, const char *group, const char *origin,
 
         *ret = g_steal_pointer(&account);
         return 0;
+}
+
+char *ovh_account_describe_self(void) {
+        uid_t uid = geteuid();
+        gid_t gid = getegid();
+        struct passwd *pw = getpwuid(uid);
+        struct group *gr = getgrgid(gid);
+        g_autofree char *user = pw ? g_strdup(pw->pw_name) : g_strdup_printf("%u", (unsigned) uid);
+        g_autofree char *group = gr ? g_strdup(gr->gr_name) : g_strdup_printf("%u", (unsigned) gid);
+        return g_strdup_printf("%s:%s (uid %u, gid %u)", user, group, (unsigned) uid, (unsigned) gid);
 }

@@ -24,3 +24,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(OvhAccount, ovh_account_free)
  * EX_NOUSER for unknown users/groups and EX_CONFIG for root (the IDE is
  * never run as root) or an account without a usable home. */
 int ovh_account_resolve(const char *user, const char *group, const char *origin, OvhAccount **ret, GError **error);
+
+/* "NAME:GROUP (uid U, gid G)" of this process's effective identity, for
+ * messages; numbers alone where NSS does not know them. */
+char *ovh_account_describe_self(void);

@@ -173,7 +173,7 @@ int ovh_config_apply_environment(OvhConfig *config, const char *const *envp, GPt
                 ovh_config_set_origin(config, "Auth", "TokenFile", g_hash_table_lookup(via, "CONNECTION_SECRET"));
         }
         /* The container's sudo: a privilege-escalation path, so always said
-         * out loud. `openvscode-launcher --apply-sudo` (ExecStartPre=+)
+         * out loud. `openvscode-launcher --prepare-unit` (ExecStartPre=+)
          * applies it; the server itself only reads it. */
         for (const char *const *s = (const char *const[]){ "SUDO_PASSWORD", "SUDO_PASSWORD_HASH", NULL }; *s; s++) {
                 if (!(v = g_hash_table_lookup(vars, *s)) || !*v)

@@ -24,6 +24,7 @@
 #include "command.h"
 #include "config.h"
 #include "extension-ids.h"
+#include "fileio.h"
 #include "home.h"
 #include "listen.h"
 #include "log.h"
@@ -36,6 +37,7 @@
 #include "server.h"
 #include "sudo.h"
 #include "token.h"
+#include "unit.h"
 
 /* Extensions= at start: VS Code's CLI gets this long before the launcher
  * gives up on it and starts the server anyway. */
@@ -48,7 +50,7 @@ static bool arg_config_given = false;
 static const char *arg_user = NULL;
 static const char *arg_listen = NULL;
 static bool arg_check = false;
-static bool arg_apply_sudo = false;
+static bool arg_prepare_unit = false;
 
 static void help(void) {
         printf("openvscode-launcher [OPTIONS]\n\n"
@@ -58,14 +60,15 @@ static void help(void) {
                "  -u --user=NAME        account to run as (default [Account] User= or %s)\n"
                "     --listen=ADDR      not socket-activated: listen on HOST:PORT, [V6]:PORT or /path\n"
                "     --check            resolve everything, print the plan, exec nothing\n"
-               "     --apply-sudo       apply SUDO_PASSWORD/SUDO_PASSWORD_HASH (ExecStartPre=+), exit\n"
+               "     --prepare-unit     write the unit drop-ins the configuration needs (account,\n"
+               "                        SUDO_PASSWORD) and reload systemd (ExecStartPre=+), exit\n"
                "     --log-level=LEVEL  err, warning, notice, info or debug (default info)\n"
                "  -h --help             show this help\n"
                "     --version          show the launcher and server versions\n",
                OVH_CONFIG_FILE, OVH_DEFAULT_USER);
 }
 
-enum { ARG_LISTEN = 0x100, ARG_CHECK, ARG_APPLY_SUDO, ARG_LOG_LEVEL, ARG_VERSION };
+enum { ARG_LISTEN = 0x100, ARG_CHECK, ARG_PREPARE_UNIT, ARG_LOG_LEVEL, ARG_VERSION };
 
 /* Returns 1 to continue, 0 to exit successfully, < 0 on a usage error. */
 static int parse_argv(int argc, char *argv[], bool *show_version, GError **error) {
@@ -74,7 +77,7 @@ static int parse_argv(int argc, char *argv[], bool *show_version, GError **error
                 { "user", required_argument, NULL, 'u' },
                 { "listen", required_argument, NULL, ARG_LISTEN },
                 { "check", no_argument, NULL, ARG_CHECK },
-                { "apply-sudo", no_argument, NULL, ARG_APPLY_SUDO },
+                { "prepare-unit", no_argument, NULL, ARG_PREPARE_UNIT },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -100,8 +103,8 @@ static int parse_argv(int argc, char *argv[], bool *show_version, GError **error
                 case ARG_CHECK:
                         arg_check = true;
                         break;
-                case ARG_APPLY_SUDO:
-                        arg_apply_sudo = true;
+                case ARG_PREPARE_UNIT:
+                        arg_prepare_unit = true;
                         break;
                 case ARG_LOG_LEVEL:
                         level = ovh_log_parse_level(optarg);
@@ -125,9 +128,9 @@ static int parse_argv(int argc, char *argv[], bool *show_version, GError **error
         }
         if (optind < argc)
                 return ovh_fail(error, EX_USAGE, EINVAL, "unexpected argument \"%s\"; see --help", argv[optind]);
-        if (arg_apply_sudo && (arg_check || arg_listen || arg_user))
+        if (arg_prepare_unit && (arg_check || arg_listen || arg_user))
                 return ovh_fail(error, EX_USAGE, EINVAL,
-                                "--apply-sudo is for the default instance's ExecStartPre=+ alone; drop --check, "
+                                "--prepare-unit is for the default instance's ExecStartPre=+ alone; drop --check, "
                                 "--listen and --user");
         return 1;
 }
@@ -198,23 +201,56 @@ static bool no_new_privs_set(void) {
         return line && strtol(line + strlen("\nNoNewPrivs:"), NULL, 10) == 1;
 }
 
-/* --apply-sudo: ExecStartPre=+ of the default unit, with full privileges
- * and the unit's environment. SUDO_PASSWORD(_HASH) set: the same steps as
- * `openvscodectl sudo enable`; unset: undo what an earlier start did from
- * them (never what openvscodectl did). When the unit drop-in changed,
- * systemd reloads it, and the ExecStart= that follows runs with it. */
-static int apply_sudo(const OvhConfig *config, GError **error) {
+/* --prepare-unit: ExecStartPre=+ of the default unit, with full privileges
+ * and the unit's environment, before the start proper.
+ *
+ * The account: systemd starts the launcher as the unit's User=, so an
+ * account chosen by PUID/PGID or [Account] User=/Group= becomes a drop-in
+ * in /run (ovh_unit_account_dropin_text()); the default account needs none.
+ *
+ * sudo: SUDO_PASSWORD(_HASH) set: the same steps as `openvscodectl sudo
+ * enable`; unset: undo what an earlier start did from them (never what
+ * openvscodectl did).
+ *
+ * When a drop-in changed, systemd reloads, and the ExecStart= that follows
+ * runs with it. */
+static int prepare_account_dropin(const OvhConfig *config, const OvhAccount *account, bool *changed,
+                                  GError **error) {
+        const char *origin = config->user ? ovh_config_origin(config, "Account", "User") : "the default account";
+        g_autofree char *text = ovh_unit_account_dropin_text(account, origin);
+        int r;
+
+        if (!text)
+                r = ovh_file_remove(OVH_ACCOUNT_UNIT_DROPIN, error);
+        else if (g_mkdir_with_parents(OVH_ACCOUNT_UNIT_DROPIN_DIR, 0755) < 0)
+                r = ovh_fail(error, EX_CANTCREAT, errno, "cannot create %s: %s", OVH_ACCOUNT_UNIT_DROPIN_DIR,
+                             g_strerror(errno));
+        else
+                r = ovh_file_replace(OVH_ACCOUNT_UNIT_DROPIN, text, 0644, error);
+        if (r > 0) {
+                *changed = true;
+                if (text)
+                        ovh_log_info("%s: the service runs as %s:%s (%s)", origin, account->name,
+                                     account->group_name, OVH_ACCOUNT_UNIT_DROPIN);
+        }
+        return r < 0 ? r : 0;
+}
+
+static int prepare_unit(const OvhConfig *config, GError **error) {
         g_autoptr(OvhAccount) account = NULL;
         g_autofree char *hash = NULL;
         OvhSudoPaths paths = {};
         OvhSudoState state;
-        bool unit_changed = false;
+        bool unit_changed = false, sudo_changed = false;
         int r;
 
         const char *user = config->user ? config->user : OVH_DEFAULT_USER;
         r = ovh_account_resolve(user, config->group,
                                 config->user ? ovh_config_origin(config, "Account", "User") : "default account",
                                 &account, error);
+        if (r < 0)
+                return r;
+        r = prepare_account_dropin(config, account, &unit_changed, error);
         if (r < 0)
                 return r;
         ovh_sudo_paths_init(&paths, arg_config);
@@ -246,19 +282,19 @@ static int apply_sudo(const OvhConfig *config, GError **error) {
                                      OVH_ENVIRONMENT_FILE);
                         goto out;
                 }
-                r = ovh_sudo_enable(&paths, account->name, hash, OVH_SUDO_BY_ENVIRONMENT, &unit_changed, error);
+                r = ovh_sudo_enable(&paths, account->name, hash, OVH_SUDO_BY_ENVIRONMENT, &sudo_changed, error);
                 if (r < 0)
                         goto out;
                 ovh_log_warning("sudo is enabled for %s from %s: a privilege-escalation path", account->name,
                                 config->sudo_password_hash ? "SUDO_PASSWORD_HASH" : "SUDO_PASSWORD");
         } else if (ovh_sudo_state_enabled(&state) && state.by_environment) {
-                r = ovh_sudo_disable(&paths, account->name, &unit_changed, error);
+                r = ovh_sudo_disable(&paths, account->name, &sudo_changed, error);
                 if (r < 0)
                         goto out;
                 ovh_log_info("SUDO_PASSWORD is no longer set: sudo for %s is disabled again", account->name);
         }
 
-        if (unit_changed && g_file_test("/run/systemd/system", G_FILE_TEST_IS_DIR)) {
+        if ((unit_changed || sudo_changed) && g_file_test("/run/systemd/system", G_FILE_TEST_IS_DIR)) {
                 g_autofree char *output = NULL;
                 int status;
                 r = ovh_command_run((char *[]){ (char *) "systemctl", (char *) "daemon-reload", NULL }, NULL, &output,
@@ -332,6 +368,31 @@ static void install_configured_extensions(const OvhServerPlan *plan, const OvhSa
                 ovh_log_info("%s: installed %s", where, list);
 }
 
+/* Started without root (the units' User=): the configuration must name the
+ * account systemd started us as, before anything is looked at or written.
+ * A mismatch means the unit and the configuration disagree, which only a
+ * restart (ExecStartPre=+ --prepare-unit) or a drop-in resolves. */
+static int check_start_identity(const OvhConfig *config, const OvhAccount *account, const char *origin,
+                                GError **error) {
+        if (geteuid() == 0)
+                return 0;
+        if (geteuid() != account->uid || getegid() != account->gid) {
+                g_autofree char *self = ovh_account_describe_self();
+                return ovh_fail(error, EX_NOPERM, EPERM,
+                                "%s names %s:%s, but the launcher was started as %s and cannot switch; restart the "
+                                "service (systemctl restart " OVH_SERVICE_UNIT "), whose ExecStartPre=+ sets "
+                                "User=/Group= from the configuration, or start the launcher as root",
+                                origin, account->name, account->group_name, self);
+        }
+        if (config->allow_sudo && config->seccomp)
+                return ovh_fail(error, EX_CONFIG, EPERM,
+                                "%s: [Sandbox] AllowSudo=yes, but the launcher was not started as root, so it could "
+                                "not load its seccomp filter without no_new_privs; enable sudo with openvscodectl "
+                                "sudo enable (it writes the unit drop-in that starts it as root)",
+                                ovh_config_origin(config, "Sandbox", "AllowSudo"));
+        return 0;
+}
+
 static void print_version(void) {
         g_autoptr(OvhConfig) config = ovh_config_new();
         OvhPayload payload = {};
@@ -399,17 +460,17 @@ static int run(int argc, char *argv[], GError **error) {
         r = ovh_config_load(config, arg_config, arg_config_given, error);
         if (r >= 0)
                 r = ovh_config_apply_environment(config, (const char *const *) environ, warnings, error);
-        if (arg_apply_sudo) {
+        if (arg_prepare_unit) {
                 if (r < 0) {
                         /* Not sudo's business: the sandboxed start that
                          * follows reports it once, with the exit status that
                          * RestartPreventExitStatus= judges. */
-                        ovh_log_debug("--apply-sudo: leaving the configuration error to the start: %s",
+                        ovh_log_debug("--prepare-unit: leaving the configuration error to the start: %s",
                                       error && *error ? (*error)->message : g_strerror(-r));
                         g_clear_error(error);
                         return 0;
                 }
-                r = apply_sudo(config, error);
+                r = prepare_unit(config, error);
                 goto out;
         }
         if (r < 0)
@@ -418,7 +479,7 @@ static int run(int argc, char *argv[], GError **error) {
                 ovh_log_warning("%s", (const char *) warnings->pdata[i]);
         if ((config->sudo_password || config->sudo_password_hash) && !arg_check && no_new_privs_set())
                 ovh_log_warning("SUDO_PASSWORD is set, but sudo cannot work in this unit (no_new_privs is on): "
-                                "add ExecStartPre=+%s --apply-sudo to the unit, or run "
+                                "add ExecStartPre=+%s --prepare-unit to the unit, or run "
                                 "openvscodectl sudo enable",
                                 OVH_LAUNCHER_PATH);
         r = ovh_server_check_extra_arguments(config, error);
@@ -437,6 +498,9 @@ static int run(int argc, char *argv[], GError **error) {
                                : config->user ? ovh_config_origin(config, "Account", "User")
                                               : "default account");
         r = ovh_account_resolve(user, config->group, user_origin, &account, error);
+        if (r < 0)
+                goto out;
+        r = check_start_identity(config, account, user_origin, error);
         if (r < 0)
                 goto out;
         r = ovh_payload_resolve(config->root, config->node, &payload, error);

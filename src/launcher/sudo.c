@@ -17,7 +17,7 @@
 
 #define MARK_CTL "# Written by openvscodectl sudo enable; openvscodectl sudo disable removes it."
 #define MARK_ENVIRONMENT                                                                                               \
-        "# Written by openvscode-launcher --apply-sudo from SUDO_PASSWORD or SUDO_PASSWORD_HASH in\n"                  \
+        "# Written by openvscode-launcher --prepare-unit from SUDO_PASSWORD or SUDO_PASSWORD_HASH in\n"                  \
         "# /etc/openvscode-server/environment; removing the variable removes it at the next start."
 
 static const char *mark(OvhSudoOrigin origin) {
@@ -117,11 +117,16 @@ char *ovh_sudo_unit_dropin_text(OvhSudoOrigin origin) {
                                "# it, loading a seccomp filter needs CAP_SYS_ADMIN (the launcher loads its\n"
                                "# filter while still root, systemd its SystemCallFilter=), and sudo\n"
                                "# writes its audit record with CAP_AUDIT_WRITE where the kernel audits.\n"
-                               "# sudo then has these plus the unit's own capabilities, inside the\n"
-                               "# unit's sandbox (ProtectSystem=strict and the rest still apply).\n"
+                               "# The launcher starts as root (User= and Group= reset), with the\n"
+                               "# capabilities it needs to become the account and nothing more; it\n"
+                               "# loads its seccomp filter before it switches. sudo then has these\n"
+                               "# capabilities, inside the unit's sandbox (ProtectSystem=strict and\n"
+                               "# the rest still apply).\n"
                                "[Service]\n"
+                               "User=\n"
+                               "Group=\n"
                                "NoNewPrivileges=no\n"
-                               "CapabilityBoundingSet=" OVH_SUDO_CAPABILITIES "\n",
+                               "CapabilityBoundingSet=" OVH_LAUNCHER_ROOT_CAPABILITIES " " OVH_SUDO_CAPABILITIES "\n",
                                mark(origin));
 }
 
@@ -161,8 +166,8 @@ void ovh_sudo_read_state(const OvhSudoPaths *p, OvhSudoState *s) {
                 .config_dropin = ovh_file_exists(p->config_dropin),
                 .sudo_installed = sudo_binary() != NULL,
         };
-        s->by_environment = file_has(p->sudoers, "--apply-sudo") || file_has(p->unit_dropin, "--apply-sudo") ||
-                            file_has(p->config_dropin, "--apply-sudo");
+        s->by_environment = file_has(p->sudoers, "--prepare-unit") || file_has(p->unit_dropin, "--prepare-unit") ||
+                            file_has(p->config_dropin, "--prepare-unit");
 }
 
 char *ovh_sudo_current_hash(const char *account) {
@@ -302,7 +307,8 @@ int ovh_sudo_enable(const OvhSudoPaths *p, const char *account, const char *hash
         }
         g_clear_pointer(&tmp, g_free);
         ovh_fsync_directory(sudoers_dir);
-        r = ovh_file_replace(p->config_dropin, config_text, 0600, error);
+        /* 0644: the launcher reads its configuration as the account. */
+        r = ovh_file_replace(p->config_dropin, config_text, 0644, error);
         if (r < 0)
                 goto fail;
         if (g_mkdir_with_parents(unit_dir, 0755) < 0) {

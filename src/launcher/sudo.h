@@ -13,11 +13,12 @@
  *                         restored by disable)
  *   launcher.conf.d       [Sandbox] AllowSudo=yes (the launcher keeps
  *                         no_new_privs off and the bounding set)
- *   a unit drop-in        NoNewPrivileges=no and the capabilities that are
- *                         needed without no_new_privs
+ *   a unit drop-in        a root start (User= reset), NoNewPrivileges=no
+ *                         and the capabilities that are needed without
+ *                         no_new_privs
  *
  * It is a privilege-escalation path by design. openvscodectl sudo and
- * openvscode-launcher --apply-sudo (SUDO_PASSWORD at start) share this. */
+ * openvscode-launcher --prepare-unit (SUDO_PASSWORD at start) share this. */
 
 typedef enum {
         OVH_SUDO_BY_CTL, /* openvscodectl sudo enable */
@@ -51,7 +52,11 @@ char *ovh_sudo_sudoers_text(const char *account, OvhSudoOrigin origin);
 char *ovh_sudo_unit_dropin_text(OvhSudoOrigin origin);
 char *ovh_sudo_config_text(OvhSudoOrigin origin);
 
-/* The capabilities the unit drop-in adds to the bounding set. */
+/* The capabilities the unit drop-in puts in the bounding set: what the
+ * launcher needs as root to set up and become the account (setfsuid and
+ * setresuid/setresgid/setgroups, shrink the bounding set, give the runtime
+ * token file to the account), and what sudo needs without no_new_privs. */
+#define OVH_LAUNCHER_ROOT_CAPABILITIES "CAP_SETUID CAP_SETGID CAP_SETPCAP CAP_CHOWN"
 #define OVH_SUDO_CAPABILITIES "CAP_SYS_ADMIN CAP_AUDIT_WRITE"
 
 typedef struct {

@@ -80,6 +80,12 @@ static int read_token_file(const char *path, const char *origin, bool check_priv
         int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
         if (fd < 0) {
                 int e = errno;
+                if (e == EACCES)
+                        return ovh_fail(error, EX_NOPERM, e,
+                                        "%s: token file %s cannot be read by uid %u, the account the launcher runs "
+                                        "as; chown it to the account (mode 0600), or give it the account's group "
+                                        "with mode 0640",
+                                        origin, path, (unsigned) geteuid());
                 return ovh_fail(error, e == ENOENT ? EX_NOINPUT : EX_NOPERM, e,
                                 "%s: cannot open token file %s: %s; create it with a token, mode 0600", origin, path,
                                 g_strerror(e));
@@ -89,11 +95,15 @@ static int read_token_file(const char *path, const char *origin, bool check_priv
                 return ovh_fail(error, EX_DATAERR, EINVAL, "%s: %s is not a regular file; point it at a file", origin,
                                 path);
         }
-        if (check_private && (st.st_mode & 0077)) {
+        /* Group access is allowed: a root-owned file given to the account
+         * through its group (0640) is how an admin shares it without
+         * handing it over. Everybody else: never. */
+        if (check_private && (st.st_mode & 0007)) {
                 close(fd);
                 return ovh_fail(error, EX_NOPERM, EPERM,
-                                "%s: token file %s is readable by other users (mode %04o); run chmod 0600 %s", origin,
-                                path, (unsigned) (st.st_mode & 07777), path);
+                                "%s: token file %s is readable by every user (mode %04o); run chmod 0600 %s (or "
+                                "0640 with the account's group)",
+                                origin, path, (unsigned) (st.st_mode & 07777), path);
         }
         n = read(fd, buf, sizeof(buf));
         int e = errno;

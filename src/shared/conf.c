@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "extension-ids.h"
 #include "ovh-error.h"
@@ -411,10 +413,33 @@ static int load_file(OvhConfig *config, const char *path, bool must_exist, GErro
                 if (g_error_matches(read_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
                         return ovh_fail(error, EX_CONFIG, ENOENT,
                                         "%s: no such file; create it or pass another --config", path);
+                if (g_error_matches(read_error, G_FILE_ERROR, G_FILE_ERROR_ACCES))
+                        return ovh_fail(error, EX_CONFIG, EACCES,
+                                        "%s: cannot be read by uid %u, and the launcher reads its configuration as "
+                                        "the account it runs as; chmod 0644 %s (0640 and the account's group if it "
+                                        "holds [Auth] Token=)",
+                                        path, (unsigned) geteuid(), path);
                 return ovh_fail(error, EX_CONFIG, EIO, "%s: cannot be read: %s; fix its permissions", path,
                                 read_error->message);
         }
-        return ovh_config_load_data(config, path, data, length, error);
+
+        g_autofree char *token_origin_before = g_strdup(ovh_config_origin(config, "Auth", "Token"));
+        int r = ovh_config_load_data(config, path, data, length, error);
+        if (r < 0)
+                return r;
+        /* The token never sits in a file everybody can read. The files are
+         * 0644 so that every instance's account can read them; a token in
+         * one needs 0640 and the account's group, or better a credential. */
+        const char *token_origin = ovh_config_origin(config, "Auth", "Token");
+        struct stat st;
+        if (token_origin && g_strcmp0(token_origin, token_origin_before) != 0 && stat(path, &st) == 0 &&
+            (st.st_mode & S_IROTH))
+                return ovh_fail(error, EX_CONFIG, EPERM,
+                                "%s: [Auth] Token= is in a file every user can read (mode %04o); move the token to "
+                                "the connection-token credential, or chmod 0640 %s and chgrp it to the account's "
+                                "group",
+                                token_origin, (unsigned) (st.st_mode & 07777), path);
+        return 0;
 }
 
 static int compare_names(gconstpointer a, gconstpointer b) {

@@ -45,7 +45,7 @@ typedef struct {
         bool allow_sudo;
 
         /* SUDO_PASSWORD / SUDO_PASSWORD_HASH from the environment (secrets:
-         * never logged). Applied by `openvscode-launcher --apply-sudo`. */
+         * never logged). Applied by `openvscode-launcher --prepare-unit`. */
         char *sudo_password;
         char *sudo_password_hash;
 

@@ -21,11 +21,15 @@
 #define OVH_TEMPLATE_PREFIX "openvscode-server@"
 #define OVH_CREDENTIALS_ROOT "/run/credentials" /* systemd: /run/credentials/UNIT/NAME */
 
-/* What openvscodectl (and the launcher's --apply-sudo) write; removing
+/* The account's drop-in, written by the launcher's --prepare-unit at each
+ * start (src/launcher/unit.h): runtime state that follows the configuration. */
+#define OVH_ACCOUNT_UNIT_DROPIN_DIR "/run/systemd/system/" OVH_SERVICE_UNIT ".d"
+#define OVH_ACCOUNT_UNIT_DROPIN OVH_ACCOUNT_UNIT_DROPIN_DIR "/40-openvscode-account.conf"
+
+/* What openvscodectl (and the launcher's --prepare-unit) write; removing
  * each of these files undoes what it did. */
 #define OVH_UNIT_DROPIN_DIR "/etc/systemd/system/" OVH_SERVICE_UNIT ".d"
 #define OVH_SUDO_UNIT_DROPIN OVH_UNIT_DROPIN_DIR "/50-openvscodectl-sudo.conf"
-#define OVH_HOME_UNIT_DROPIN OVH_UNIT_DROPIN_DIR "/50-openvscodectl-home.conf"
 #define OVH_SUDO_CONFIG_NAME "90-openvscodectl-sudo.conf" /* in launcher.conf.d/ */
 #define OVH_USER_CONFIG_NAME "90-openvscodectl-user.conf" /* in launcher.conf.d/ */
 #define OVH_SUDO_SAVED_PASSWORD_NAME "sudo-saved-password" /* next to launcher.conf */

@@ -57,14 +57,16 @@ static void test_texts(void) {
         g_autofree char *rule = ovh_sudo_sudoers_text("openvscode-server", OVH_SUDO_BY_CTL);
         g_assert_true(g_str_has_suffix(rule, "\nopenvscode-server ALL=(ALL:ALL) ALL\n"));
         g_assert_nonnull(strstr(rule, "openvscodectl sudo disable"));
-        g_assert_null(strstr(rule, "--apply-sudo"));
+        g_assert_null(strstr(rule, "--prepare-unit"));
 
         g_autofree char *env_rule = ovh_sudo_sudoers_text("abc", OVH_SUDO_BY_ENVIRONMENT);
-        g_assert_nonnull(strstr(env_rule, "--apply-sudo"));
+        g_assert_nonnull(strstr(env_rule, "--prepare-unit"));
 
         g_autofree char *dropin = ovh_sudo_unit_dropin_text(OVH_SUDO_BY_CTL);
-        g_assert_nonnull(strstr(dropin, "\n[Service]\nNoNewPrivileges=no\nCapabilityBoundingSet=CAP_SYS_ADMIN "
-                                        "CAP_AUDIT_WRITE\n"));
+        /* A root start with the launcher's capabilities and sudo's. */
+        g_assert_nonnull(strstr(dropin, "\n[Service]\nUser=\nGroup=\nNoNewPrivileges=no\n"
+                                        "CapabilityBoundingSet=CAP_SETUID CAP_SETGID CAP_SETPCAP CAP_CHOWN "
+                                        "CAP_SYS_ADMIN CAP_AUDIT_WRITE\n"));
         g_assert_nonnull(strstr(dropin, "privilege-escalation path"));
 
         g_autofree char *conf = ovh_sudo_config_text(OVH_SUDO_BY_ENVIRONMENT);

@@ -243,14 +243,6 @@ static void test_user_texts(void) {
         g_autofree char *same = ctl_user_tmpfiles_text(package_tmpfiles, "/var/lib/openvscode-server",
                                                        "/var/lib/openvscode-server", "dev", "devs");
         g_assert_nonnull(strstr(same, "d  /var/lib/openvscode-server "));
-
-        g_assert_true(ctl_home_needs_dropin("/home/dev"));
-        g_assert_true(ctl_home_needs_dropin("/root"));
-        g_assert_true(ctl_home_needs_dropin("/run/user/1000"));
-        g_assert_false(ctl_home_needs_dropin("/homes/dev"));
-        g_assert_false(ctl_home_needs_dropin("/var/lib/openvscode-server"));
-        g_autofree char *d = ctl_user_home_dropin_text("/home/dev");
-        g_assert_nonnull(strstr(d, "[Service]\nProtectHome=tmpfs\nBindPaths=/home/dev\n"));
 }
 
 static void test_printable(void) {

@@ -82,7 +82,7 @@ good=$(conf good "$base[Auth]\nTokenFile=$W/token\n")
 # for a connection, and cannot pass a datagram or a non-socket fd).
 activated() { python3 "$SRC/tests/integration/activate.py" "$@"; }
 
-echo "1..35"
+echo "1..39"
 # Sanity: the good configuration passes --check (so the cases below fail
 # for their own reason, not because the setup is broken).
 rc=0; activated -- "$LAUNCHER" -c "$good" --check >"$W/plan" 2>&1 || rc=$?
@@ -122,7 +122,11 @@ check "missing payload" 66 "server payload missing: $W/nothing/out/server-main.j
 c=$(conf p2 "[Server]\nRoot=$W/payload\nNode=$W/no-node\n[Account]\nUser=$ACCOUNT\n")
 check "missing node" 66 "node missing: $W/no-node" -- activated -- "$LAUNCHER" -c "$c"
 c=$(conf t1 "$base[Auth]\nToken=bad token!\n")
+chmod 0640 "$c"
 check "token with bad characters" 65 "character outside [0-9A-Za-z_-]" -- activated -- "$LAUNCHER" -c "$c"
+c=$(conf t0 "$base[Auth]\nToken=goodtoken\n")
+chmod 0644 "$c"
+check "[Auth] Token= in a config file every user can read" 78 "$c:7: [Auth] Token= is in a file every user can read (mode 0644)" -- activated -- "$LAUNCHER" -c "$c"
 : >"$W/empty-token"; chmod 0600 "$W/empty-token"
 c=$(conf t2 "$base[Auth]\nTokenFile=$W/empty-token\n")
 check "empty token file" 65 "the token file is empty" -- activated -- "$LAUNCHER" -c "$c"
@@ -152,6 +156,18 @@ check "fd 3 is not a socket" 64 "fd 3 passed by systemd is not a socket" -- acti
 check "fd 3 is a datagram socket" 64 "not a listening stream socket" -- activated --datagram -- "$LAUNCHER" -c "$good"
 check "--listen while activated" 64 "systemd already passed a socket" -- activated -- "$LAUNCHER" -c "$good" --listen=127.0.0.1:1
 check "unknown option" 64 "unknown option --bogus" -- "$LAUNCHER" --bogus
+# Started without root, as the units do (User=): the account systemd chose
+# and the configured one must agree, and the files must be readable by it.
+check "started as another account than the configured one" 77 \
+    "names $ACCOUNT:$ACCOUNT, but the launcher was started as nobody:nogroup" -- \
+    setpriv --reuid=nobody --regid=nogroup --clear-groups /usr/bin/python3 "$SRC/tests/integration/activate.py" -- "$LAUNCHER" -c "$good"
+c=$(conf r1 "$base[Auth]\nTokenFile=$W/token\n")
+chmod 0600 "$c"
+check "a configuration file the account cannot read" 78 "$c: cannot be read by uid $(id -u "$ACCOUNT")" -- \
+    setpriv --reuid="$ACCOUNT" --regid="$ACCOUNT" --init-groups /usr/bin/python3 "$SRC/tests/integration/activate.py" -- "$LAUNCHER" -c "$c"
+chmod 0644 "$c"
+check "a token file the account cannot read" 77 "token file $W/token cannot be read by uid $(id -u "$ACCOUNT")" -- \
+    setpriv --reuid="$ACCOUNT" --regid="$ACCOUNT" --init-groups /usr/bin/python3 "$SRC/tests/integration/activate.py" -- "$LAUNCHER" -c "$c"
 
 # A failed start must not leave the connection that triggered it waiting:
 # systemd would start the service again and again until its start limit
@@ -178,8 +194,8 @@ else
     sed 's/^/# /' "$W/sa.out"
 fi
 
-if ((n != 35)); then
-    echo "not ok - ran $n cases, planned 35"
+if ((n != 39)); then
+    echo "not ok - ran $n cases, planned 39"
     exit 1
 fi
 ((failures == 0))

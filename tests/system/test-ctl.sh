@@ -393,9 +393,9 @@ expect "after disable NoNewPrivs is 1 and every capability set empty again" \
     "1 0000000000000000 0000000000000000"
 
 # SUDO_PASSWORD in the environment file, applied at start by the launcher.
-# The unit needs ExecStartPre=+openvscode-launcher --apply-sudo (here as a
+# The unit needs ExecStartPre=+openvscode-launcher --prepare-unit (here as a
 # drop-in).
-IN sh -c "printf '[Service]\nExecStartPre=+/usr/libexec/openvscode-host/openvscode-launcher --apply-sudo\n' >$DROPINS/40-apply-sudo.conf"
+IN sh -c "printf '[Service]\nExecStartPre=+/usr/libexec/openvscode-host/openvscode-launcher --prepare-unit\n' >$DROPINS/40-apply-sudo.conf"
 IN systemctl daemon-reload
 printf 'SUDO_PASSWORD=right horse battery\n' | IN sh -c 'cat >/etc/openvscode-server/environment'
 probe_run

@@ -156,7 +156,7 @@ wait_http() {
 prop() { IN systemctl show -P "$2" "$1"; }
 main_pid() { prop "$UNIT" MainPID; }
 # start_status: the exit status of the last start, from the launcher as
-# ExecStartPre=+ (--apply-sudo, which reads the configuration too) when it
+# ExecStartPre=+ (--prepare-unit, which reads the configuration too) when it
 # failed there, else from the main process
 start_status() {
     local pre
@@ -388,7 +388,7 @@ if [[ $got == "78 0 " ]]; then
     ok "... exit 78, not restarted, no server left"
 else
     not_ok "... exit 78, not restarted, no server left" "status, restarts, processes: $got (want 78 0)" \
-        "$(grep -c $'^3\t' <<<"$records" || true) failed starts; when the error comes from ExecStartPre= (--apply-sudo reads the configuration), Restart=on-failure restarts it: RestartPreventExitStatus= only covers the main process"
+        "$(grep -c $'^3\t' <<<"$records" || true) failed starts; when the error comes from ExecStartPre= (--prepare-unit reads the configuration), Restart=on-failure restarts it: RestartPreventExitStatus= only covers the main process"
 fi
 expect "... the state and the token are as they were" "$(snapshot)" "$state_before"
 IN rm /etc/openvscode-server/launcher.conf.d/90-broken.conf
