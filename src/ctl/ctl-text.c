@@ -192,4 +192,3 @@ char *ctl_user_tmpfiles_text(const char *package_text, const char *package_state
         }
         return g_string_free(out, FALSE);
 }
-

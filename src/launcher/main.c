@@ -214,8 +214,7 @@ static bool no_new_privs_set(void) {
  *
  * When a drop-in changed, systemd reloads, and the ExecStart= that follows
  * runs with it. */
-static int prepare_account_dropin(const OvhConfig *config, const OvhAccount *account, bool *changed,
-                                  GError **error) {
+static int prepare_account_dropin(const OvhConfig *config, const OvhAccount *account, bool *changed, GError **error) {
         const char *origin = config->user ? ovh_config_origin(config, "Account", "User") : "the default account";
         g_autofree char *text = ovh_unit_account_dropin_text(account, origin);
         int r;
@@ -230,8 +229,8 @@ static int prepare_account_dropin(const OvhConfig *config, const OvhAccount *acc
         if (r > 0) {
                 *changed = true;
                 if (text)
-                        ovh_log_info("%s: the service runs as %s:%s (%s)", origin, account->name,
-                                     account->group_name, OVH_ACCOUNT_UNIT_DROPIN);
+                        ovh_log_info("%s: the service runs as %s:%s (%s)", origin, account->name, account->group_name,
+                                     OVH_ACCOUNT_UNIT_DROPIN);
         }
         return r < 0 ? r : 0;
 }

@@ -17,7 +17,7 @@
 
 #define MARK_CTL "# Written by openvscodectl sudo enable; openvscodectl sudo disable removes it."
 #define MARK_ENVIRONMENT                                                                                               \
-        "# Written by openvscode-launcher --prepare-unit from SUDO_PASSWORD or SUDO_PASSWORD_HASH in\n"                  \
+        "# Written by openvscode-launcher --prepare-unit from SUDO_PASSWORD or SUDO_PASSWORD_HASH in\n"                \
         "# /etc/openvscode-server/environment; removing the variable removes it at the next start."
 
 static const char *mark(OvhSudoOrigin origin) {
