@@ -191,7 +191,7 @@ conf_dropin() {
     mkdir -p "$ROOT/etc/openvscode-server/launcher.conf.d"
     printf '# %s\n%s\n' "$(basename "$0"): written by the test" "$2" \
         >"$ROOT/etc/openvscode-server/launcher.conf.d/$1.conf"
-    chmod 0600 "$ROOT/etc/openvscode-server/launcher.conf.d/$1.conf"
+    chmod 0644 "$ROOT/etc/openvscode-server/launcher.conf.d/$1.conf"
 }
 
 system_cleanup() {

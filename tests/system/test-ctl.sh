@@ -139,7 +139,7 @@ mkdir -p "$ROOT/usr/lib/openvscode-server" "$ROOT$TEST_DIR" "$(dirname "$ROOT$TE
 touch "$ROOT$TEST_NODE"
 printf '# system test: the host'"'"'s Node 20, bound in by systemd-nspawn\n[Server]\nNode=%s\n' "$TEST_NODE" \
     >"$ROOT$CONFD/50-system-test-node.conf"
-chmod 0600 "$ROOT$CONFD/50-system-test-node.conf"
+chmod 0644 "$ROOT$CONFD/50-system-test-node.conf"
 
 # The .vsix, built here from tests/ctl/probe-extension; one copy only root can
 # read (install-extension copies it for the account), one the account reads

@@ -125,7 +125,7 @@ mkdir -p "$ROOT/usr/lib/openvscode-server" "$ROOT/usr/local/lib/ovh-system-test"
 touch "$ROOT$TEST_NODE" "$ROOT/usr/local/lib/ovh-system-test/exthost-client.js"
 printf '# fault suite: the host'"'"'s Node 20, bound in by systemd-nspawn\n[Server]\nNode=%s\n' "$TEST_NODE" \
     >"$ROOT/etc/openvscode-server/launcher.conf.d/50-system-test-node.conf"
-chmod 0600 "$ROOT/etc/openvscode-server/launcher.conf.d/50-system-test-node.conf"
+chmod 0644 "$ROOT/etc/openvscode-server/launcher.conf.d/50-system-test-node.conf"
 # exthost-client.js speaks VS Code's remote protocol (the WebSocket's auth)
 NSPAWN_ARGS=(--private-network "--bind-ro=$PAYLOAD:/usr/lib/openvscode-server" "--bind-ro=$NODE:$TEST_NODE"
     "--bind-ro=$SRC/tests/system/exthost-client.js:/usr/local/lib/ovh-system-test/exthost-client.js")

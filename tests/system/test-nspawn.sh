@@ -151,7 +151,7 @@ fi
 mkdir -p "$ROOT/etc/openvscode-server/launcher.conf.d"
 printf '# system test: the host'"'"'s Node 20, bound in by systemd-nspawn\n[Server]\nNode=%s\n' "$TEST_NODE" \
     >"$ROOT/etc/openvscode-server/launcher.conf.d/50-system-test-node.conf"
-chmod 0600 "$ROOT/etc/openvscode-server/launcher.conf.d/50-system-test-node.conf"
+chmod 0644 "$ROOT/etc/openvscode-server/launcher.conf.d/50-system-test-node.conf"
 
 # ---------------------------------------------------------------- helpers (inside the container)
 # http [-6] PATH [COOKIE]: the HTTP status of GET PATH on the socket's port
@@ -424,15 +424,17 @@ tokens_seen+=("$env_token")
     printf '# written by the system test, as a container user would\n'
     printf 'PUID=1234\nPGID=2345\nTZ=Europe/Berlin\nUMASK=027\nCONNECTION_TOKEN=%s\nSUDO_PASSWORD=not-used\n' "$env_token"
 } | IN sh -c 'cat >/etc/openvscode-server/environment'
-# dev's home is under /home, which ProtectHome= hides: the documented drop-in.
-IN sh -c 'printf "[Service]\nProtectHome=tmpfs\nBindPaths=/home/dev\n" >/etc/systemd/system/openvscode-server.service.d/home.conf'
-IN systemctl daemon-reload
+# No drop-in by hand: the unit's ExecStartPre=+ turns PUID/PGID into
+# User=/Group= (and shows dev's home, under /home, to the service).
 stop_service
 expect "environment: CONNECTION_TOKEN is the token (302)" "$(http "/?tkn=$env_token")" 302
 expect "environment: the generated token is refused (403)" "$(http "/?tkn=$token")" 403
 if start_extension_host "$env_token"; then ok "environment: an extension host starts"; else
     not_ok "environment: an extension host starts" "$(cat "$WORK/client.out")"; fi
 assert_process_credentials "environment (PUID=1234 PGID=2345 UMASK=027)" 1234 2345 0027
+expect "environment: systemd started the service as dev:devs (the drop-in of --prepare-unit)" \
+    "$(IN systemctl show -P User openvscode-server.service) $(IN systemctl show -P Group openvscode-server.service) $(IN grep -c '^BindPaths=/home/dev$' /run/systemd/system/openvscode-server.service.d/40-openvscode-account.conf 2>&1)" \
+    "dev devs 1"
 main=$(main_pid)
 expect "environment: TZ reaches the server" "$(IN cat "/proc/$main/environ" | tr '\0' '\n' | grep '^TZ=' || true)" "TZ=Europe/Berlin"
 expect "environment: the server's state is in dev's home, dev's" \
@@ -442,10 +444,11 @@ journal_json -u openvscode-server.service >"$WORK/journal-1.json"
 check "journal: SUDO_PASSWORD is reported at priority 4 (warning)" \
     bash -c "[[ \$(python3 -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if (e:=json.loads(l)).get(\"PRIORITY\")==\"4\" and \"SUDO_PASSWORD\" in str(e.get(\"MESSAGE\"))))' '$WORK/journal-1.json') -ge 1 ]]"
 IN sh -c ': >/etc/openvscode-server/environment'
-IN rm /etc/systemd/system/openvscode-server.service.d/home.conf
-IN systemctl daemon-reload
 stop_service
 expect "environment emptied: the generated token is back" "$(http "/?tkn=$token")" 302
+expect "environment emptied: the account drop-in is gone, the unit's own User= again" \
+    "$(IN test -e /run/systemd/system/openvscode-server.service.d/40-openvscode-account.conf && echo present || echo absent) $(IN systemctl show -P User openvscode-server.service)" \
+    "absent $ACCOUNT"
 assert_process_credentials "default account again" "$uid" "$gid"
 
 # --- a per-user instance: openvscode-server@alice
