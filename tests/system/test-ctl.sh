@@ -44,6 +44,8 @@ TEST_NODE=/usr/local/lib/ovh-system-test/node
 TEST_DIR=/usr/local/lib/ovh-ctl-test # tests/ctl, read-only in the container
 CTL=/usr/bin/openvscodectl
 DROPINS=/etc/systemd/system/openvscode-server.service.d
+# written by the launcher's --prepare-unit at each start (src/launcher/unit.h)
+ACCOUNT_DROPIN=/run/systemd/system/openvscode-server.service.d/40-openvscode-account.conf
 CONFD=/etc/openvscode-server/launcher.conf.d
 
 # ---------------------------------------------------------------- TAP
@@ -392,11 +394,8 @@ expect "after disable NoNewPrivs is 1 and every capability set empty again" \
     "$(status_field "$pid" NoNewPrivs) $(status_field "$pid" CapBnd) $(status_field "$pid" CapEff)" \
     "1 0000000000000000 0000000000000000"
 
-# SUDO_PASSWORD in the environment file, applied at start by the launcher.
-# The unit needs ExecStartPre=+openvscode-launcher --prepare-unit (here as a
-# drop-in).
-IN sh -c "printf '[Service]\nExecStartPre=+/usr/libexec/openvscode-host/openvscode-launcher --prepare-unit\n' >$DROPINS/40-apply-sudo.conf"
-IN systemctl daemon-reload
+# SUDO_PASSWORD in the environment file, applied at start by the unit's
+# ExecStartPre=+openvscode-launcher --prepare-unit.
 printf 'SUDO_PASSWORD=right horse battery\n' | IN sh -c 'cat >/etc/openvscode-server/environment'
 probe_run
 expect "SUDO_PASSWORD at start: sudo -S id -u gives 0" "$(probe_value sudo-right)" "0 0"
@@ -408,8 +407,7 @@ probe_run
 expect_match "SUDO_PASSWORD removed: sudo fails at the next start" "$(probe_value sudo-right)" '^1 $'
 expect "SUDO_PASSWORD removed: no_new_privs again, files gone" \
     "$(status_field "$(main_pid)" NoNewPrivs) $(IN ls /etc/sudoers.d/openvscode-server 2>/dev/null | wc -l)" "1 0"
-IN rm -f "$DROPINS/40-apply-sudo.conf" "$STATE/.ovh-probe/sudo-right" "$STATE/.ovh-probe/sudo-wrong"
-IN systemctl daemon-reload
+IN rm -f "$STATE/.ovh-probe/sudo-right" "$STATE/.ovh-probe/sudo-wrong"
 no_probe
 
 # ---------------------------------------------------------------- set-user
@@ -422,7 +420,7 @@ printf 'PUID=1234\n' | IN sh -c 'cat >/etc/openvscode-server/environment'
 one_line_error "set-user while PUID is set in the environment file: 78" 78 ctl set-user dev
 IN sh -c ': >/etc/openvscode-server/environment'
 expect "after the failures nothing was written" \
-    "$(IN ls $CONFD/90-openvscodectl-user.conf /etc/tmpfiles.d/openvscode-server.conf $DROPINS/50-openvscodectl-home.conf 2>/dev/null | wc -l)" 0
+    "$(IN ls $CONFD/90-openvscodectl-user.conf /etc/tmpfiles.d/openvscode-server.conf $ACCOUNT_DROPIN 2>/dev/null | wc -l)" 0
 out=$(ctl set-user dev devs 2>&1) && ok "set-user dev devs" || not_ok "set-user dev devs" "$out"
 expect "set-user applied the tmpfiles override: dev's server state is dev:devs" \
     "$(IN stat -c '%U:%G %a' /home/dev/.openvscode-server /home/dev/.openvscode-server/extensions 2>&1 | paste -sd' ')" \
@@ -431,13 +429,16 @@ start_service
 pid=$(main_pid)
 expect "set-user: the server runs as 1234:2345" "$(status_field "$pid" Uid) / $(status_field "$pid" Gid)" \
     "1234 1234 1234 1234 / 2345 2345 2345 2345"
+expect "set-user: systemd starts the service as dev:devs (the account drop-in)" \
+    "$(IN systemctl show -P User openvscode-server.service) $(IN systemctl show -P Group openvscode-server.service) $(IN grep -c '^User=dev$' "$ACCOUNT_DROPIN" 2>&1)" \
+    "dev devs 1"
 dev_token=$(IN cat /home/dev/.openvscode-server/token 2>/dev/null || true)
 tokens_seen+=("$dev_token")
 expect "set-user: dev's URL answers 302" "$(http_url "$(ctl url | grep -m1 '^http://127.0.0.1:')")" 302
 expect "set-user: the URL carries dev's token" "$(ctl token show)" "$dev_token"
 out=$(ctl set-user "$ACCOUNT" 2>&1) && ok "set-user $ACCOUNT: back to the default" || not_ok "set-user back" "$out"
 expect "back to the default: the overrides are gone" \
-    "$(IN ls $CONFD/90-openvscodectl-user.conf /etc/tmpfiles.d/openvscode-server.conf $DROPINS/50-openvscodectl-home.conf 2>/dev/null | wc -l)" 0
+    "$(IN ls $CONFD/90-openvscodectl-user.conf /etc/tmpfiles.d/openvscode-server.conf $ACCOUNT_DROPIN 2>/dev/null | wc -l)" 0
 start_service
 expect "back to the default: the server runs as $ACCOUNT again" "$(status_field "$(main_pid)" Uid)" "$uid $uid $uid $uid"
 
