@@ -235,6 +235,22 @@ static int prepare_account_dropin(const OvhConfig *config, const OvhAccount *acc
         return r < 0 ? r : 0;
 }
 
+/* systemctl daemon-reload, when systemd runs (not in a chroot or a test). */
+static int reload_systemd(GError **error) {
+        g_autofree char *output = NULL;
+        int status, r;
+
+        if (!g_file_test("/run/systemd/system", G_FILE_TEST_IS_DIR))
+                return 0;
+        r = ovh_command_run((char *[]){ (char *) "systemctl", (char *) "daemon-reload", NULL }, NULL, &output, &status,
+                            error);
+        if (r >= 0 && status != 0) {
+                g_autofree char *line = ovh_command_first_line(output);
+                r = ovh_fail(error, EX_OSERR, EIO, "systemctl daemon-reload failed: %s", line);
+        }
+        return r < 0 ? r : 0;
+}
+
 static int prepare_unit(const OvhConfig *config, GError **error) {
         g_autoptr(OvhAccount) account = NULL;
         g_autofree char *hash = NULL;
@@ -293,17 +309,17 @@ static int prepare_unit(const OvhConfig *config, GError **error) {
                 ovh_log_info("SUDO_PASSWORD is no longer set: sudo for %s is disabled again", account->name);
         }
 
-        if ((unit_changed || sudo_changed) && g_file_test("/run/systemd/system", G_FILE_TEST_IS_DIR)) {
-                g_autofree char *output = NULL;
-                int status;
-                r = ovh_command_run((char *[]){ (char *) "systemctl", (char *) "daemon-reload", NULL }, NULL, &output,
-                                    &status, error);
-                if (r >= 0 && status != 0) {
-                        g_autofree char *line = ovh_command_first_line(output);
-                        r = ovh_fail(error, EX_OSERR, EIO, "systemctl daemon-reload failed: %s", line);
-                }
-        }
 out:
+        /* Even when sudo failed: the account's drop-in must reach the start
+         * that follows (which then reports the sudo problem itself). */
+        if (unit_changed || sudo_changed) {
+                g_autoptr(GError) reload_error = NULL;
+                int r_reload = reload_systemd(r < 0 ? &reload_error : error);
+                if (r >= 0)
+                        r = r_reload;
+                else if (r_reload < 0)
+                        ovh_log_warning("%s", reload_error->message);
+        }
         if (hash)
                 explicit_bzero(hash, strlen(hash));
         ovh_sudo_paths_clear(&paths);
@@ -477,9 +493,9 @@ static int run(int argc, char *argv[], GError **error) {
         for (guint i = 0; i < warnings->len; i++)
                 ovh_log_warning("%s", (const char *) warnings->pdata[i]);
         if ((config->sudo_password || config->sudo_password_hash) && !arg_check && no_new_privs_set())
-                ovh_log_warning("SUDO_PASSWORD is set, but sudo cannot work in this unit (no_new_privs is on): "
-                                "add ExecStartPre=+%s --prepare-unit to the unit, or run "
-                                "openvscodectl sudo enable",
+                ovh_log_warning("SUDO_PASSWORD is set, but sudo cannot work in this start (no_new_privs is on): "
+                                "the unit's ExecStartPre=+%s --prepare-unit applies it, and its message above says "
+                                "why it did not (or, without that line, run openvscodectl sudo enable)",
                                 OVH_LAUNCHER_PATH);
         r = ovh_server_check_extra_arguments(config, error);
         if (r < 0)
