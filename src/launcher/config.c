@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ovh-error.h"
 #include "paths.h"
@@ -41,9 +42,15 @@ static int read_file_variable(const char *name, const char *path_value, char **r
         if (!g_path_is_absolute(path_value) || ovh_has_control_chars(path_value))
                 return ovh_fail(error, EX_CONFIG, EINVAL,
                                 "FILE__%s=%s: not a clean absolute path; give the full path of the file", name, path);
-        if (!g_file_get_contents(path_value, &data, &length, &read_error))
+        if (!g_file_get_contents(path_value, &data, &length, &read_error)) {
+                if (g_error_matches(read_error, G_FILE_ERROR, G_FILE_ERROR_ACCES))
+                        return ovh_fail(error, EX_CONFIG, EACCES,
+                                        "FILE__%s=%s: cannot be read by uid %u, the account the launcher runs as; "
+                                        "give the file to the account (0600) or to its group (0640)",
+                                        name, path, (unsigned) geteuid());
                 return ovh_fail(error, EX_CONFIG, ENOENT, "FILE__%s=%s: cannot be read (%s); fix the path", name, path,
                                 read_error->message);
+        }
         if (length > OVH_SECRET_FILE_MAX || memchr(data, '\0', length))
                 return ovh_fail(error, EX_CONFIG, EINVAL,
                                 "FILE__%s=%s: is not a one-line text file; put only the value in it", name, path);

@@ -460,7 +460,7 @@ ENV_SECRET='' env_case "PUID=notanumber" 78 $'PUID=notanumber\n'
 ENV_SECRET='' env_case "UMASK as a quoted value over two lines, the second a forged priority-3 record" 78 \
     $'UMASK="0\n<3>forged: the admin reads this as an error of its own"\n'
 ENV_SECRET='' env_case "PUID with a priority-2 line inside quotes" 78 $'PUID="1\n<2>forged critical"\n'
-IN sh -c "printf 'Europe/\\377\\n' >/etc/openvscode-server/tz-not-utf8; chmod 0600 /etc/openvscode-server/tz-not-utf8"
+IN sh -c "printf 'Europe/\\377\\n' >/etc/openvscode-server/tz-not-utf8; chmod 0644 /etc/openvscode-server/tz-not-utf8"
 ENV_SECRET='' env_case "FILE__TZ whose content is not UTF-8" 78 $'FILE__TZ=/etc/openvscode-server/tz-not-utf8\n'
 IN rm -f /etc/openvscode-server/tz-not-utf8
 ENV_SECRET='' env_case "TZ continued on the next line with a backslash (systemd joins them)" 0 $'TZ=Europe/Ber\\\nlin\n'
