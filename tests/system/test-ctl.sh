@@ -197,7 +197,7 @@ scan_extensions() {
 probe_value() { IN sed -n "s/^$1=//p" "$PROBE_HOME/.ovh-probe/result" 2>/dev/null || true; }
 PROBE_HOME=$STATE
 use_probe() {
-    printf '[Server]\nNode=%s/probe-node.sh\n' "$TEST_DIR" | IN sh -c "umask 077; cat >$CONFD/60-system-test-probe.conf"
+    printf '[Server]\nNode=%s/probe-node.sh\n' "$TEST_DIR" | IN sh -c "umask 022; cat >$CONFD/60-system-test-probe.conf"
 }
 no_probe() { IN rm -f "$CONFD/60-system-test-probe.conf"; }
 probe_run() { IN rm -f "$PROBE_HOME/.ovh-probe/result"; restart_service; }
@@ -330,7 +330,7 @@ one_line_error "uninstall-extension of an extension that is not installed: 65" 6
 
 # [Server] Extensions=: the vsix (named publisher.name-version.vsix) and an
 # id the offline host cannot fetch
-printf '[Server]\nExtensions=/srv/vsix/%s nosuch.missing\n' "$VSIX_NAME" | IN sh -c "umask 077; cat >$CONFD/70-extensions.conf"
+printf '[Server]\nExtensions=/srv/vsix/%s nosuch.missing\n' "$VSIX_NAME" | IN sh -c "umask 022; cat >$CONFD/70-extensions.conf"
 t0=$(date +%s)
 restart_service
 expect "Extensions=: the server starts although one cannot be installed" "$(http "/?tkn=$token")" 302
@@ -515,7 +515,7 @@ expect "the server kept the imported settings" "$(IN grep -c '"editor.fontSize":
 out=$(ctl check 2>&1) && ok "check: the launcher's --check exits 0" || not_ok "check" "$out"
 expect_match "check prints the plan" "$out" "user=$ACCOUNT"
 check "check prints no token" bash -c "! grep -qF '$token' <<<'$out'"
-printf '[Server]\nTelemetry=sometimes\n' | IN sh -c "umask 077; cat >$CONFD/80-broken.conf"
+printf '[Server]\nTelemetry=sometimes\n' | IN sh -c "umask 022; cat >$CONFD/80-broken.conf"
 ctl check >"$WORK/out" 2>"$WORK/err" && rc=0 || rc=$?
 expect "check of a broken configuration: the launcher's 78" "$rc" 78
 expect_match "... with the launcher's one line naming the file" "$(cat "$WORK/err")" "80-broken.conf:2"
