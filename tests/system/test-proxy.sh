@@ -73,6 +73,10 @@ chroot "$ROOT" sh -c 'dpkg -i /tmp/proxy-debs/*.deb && rm -r /tmp/proxy-debs' >"
 rm -f "$ROOT/usr/sbin/policy-rc.d"
 # Both want ports 80 and 443: nginx first, caddy when nginx has stopped.
 chroot "$ROOT" systemctl disable --quiet caddy.service
+# An installed Debian has /etc/hosts (the installer writes it); debootstrap's
+# root has none, and caddy resolves "localhost" for its admin endpoint (a
+# DNS lookup there fails: the container has no network).
+[[ -e $ROOT/etc/hosts ]] || printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$ROOT/etc/hosts"
 
 # The contrib files as shipped, a self-signed certificate in the place of
 # Let's Encrypt's, and the single-user site under a name of its own (it
@@ -255,7 +259,8 @@ IN systemctl stop nginx
 } >"$ROOT/etc/caddy/Caddyfile"
 check "caddy validate accepts contrib/caddy/Caddyfile" IN caddy validate --config /etc/caddy/Caddyfile --adapter caddyfile
 expect "Debian's caddy is in the group www-data (its postinst), so it reaches the sockets" "$(IN id -nG caddy)" "caddy www-data"
-check "systemctl start caddy (Debian's unit)" IN systemctl start caddy
+if out=$(IN systemctl start caddy 2>&1); then ok "systemctl start caddy (Debian's unit)"; else
+    not_ok "systemctl start caddy (Debian's unit)" "$out" "$(IN journalctl -u caddy --no-pager -n 25 -o cat)"; fi
 # Caddy issues its certificates in the background after it starts.
 for _ in $(seq 100); do [[ $(get code.example.org /) == 403 ]] && break; sleep 0.2; done
 
