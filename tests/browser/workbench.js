@@ -7,7 +7,7 @@
 //
 //   node workbench.js ide     BASE_URL TOKEN_FILE STATE_DIR SCREENSHOT
 //   node workbench.js visit   BASE_URL TOKEN_FILE
-//   node workbench.js proxied BASE_URL TOKEN_FILE STATE_DIR SCREENSHOT
+//   node workbench.js proxied BASE_URL TOKEN_FILE STATE_DIR SCREENSHOT CERT_FILE...
 //
 // ide:   the page without a token is 403; with ?tkn= the workbench renders,
 //        the explorer lists the workspace, a file opens, an edit is saved,
@@ -21,9 +21,11 @@
 //        "kill" (the browser dies: SIGKILL, no goodbye to the server).
 //        Prints "closed" or "killed" with the time of the act.
 // proxied: BASE_URL is https://HOST/SUB/PATH behind a reverse proxy on
-//        127.0.0.1:443 (HOST resolves there; the proxy's self-signed
-//        certificate is accepted). Without a token the page is 403; with
-//        ?tkn= the workbench renders at BASE_URL/, its WebSockets go to
+//        127.0.0.1:443 (HOST resolves there). The certificates in the PEM
+//        CERT_FILEs (the proxy's own, or the CA that issued it) are trusted
+//        by their public keys, so the origin is a secure context as with a
+//        real certificate. Without a token the page is 403; with ?tkn= the
+//        workbench renders at BASE_URL/, its WebSockets go to
 //        wss://HOST/SUB/PATH/ and carry traffic both ways, the explorer
 //        lists hello.txt, which opens with its content, and the integrated
 //        terminal runs `id -un` (its output lands in STATE_DIR/terminal.done,
@@ -38,6 +40,7 @@
 //
 // The token is read from a file: on argv it would be visible in ps.
 const { chromium } = require('playwright-core');
+const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const readline = require('readline');
@@ -287,13 +290,27 @@ async function visit(base, token) {
     }
 }
 
-async function proxied(base, token, stateDir, screenshot) {
+// spkiHashes FILES: base64 SHA-256 of the public key of every certificate
+// in the PEM files, as chromium's --ignore-certificate-errors-spki-list
+// takes them.
+function spkiHashes(files) {
+    const pems = files.flatMap((f) => fs.readFileSync(f, 'utf8')
+        .match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) || []);
+    if (pems.length === 0) throw new Error(`no certificate in ${files.join(', ')}`);
+    return pems.map((pem) => crypto.createHash('sha256')
+        .update(new crypto.X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' }))
+        .digest('base64'));
+}
+
+async function proxied(base, token, stateDir, screenshot, certFiles) {
     const url = new URL(base);
     // The proxy's name leads to 127.0.0.1 (the container's proxy) without
-    // DNS, and its self-signed certificate stands in for a real one: the
-    // connection is still TLS, through the proxy's port 443.
-    const browser = await launch([`--host-resolver-rules=MAP ${url.hostname} 127.0.0.1`]);
-    const context = { ignoreHTTPSErrors: true };
+    // DNS. Its certificate is the test's own, trusted by its public key
+    // rather than accepted with errors: chromium refuses service workers
+    // (the workbench's webviews) on an origin with a certificate error.
+    const browser = await launch([`--host-resolver-rules=MAP ${url.hostname} 127.0.0.1`,
+        `--ignore-certificate-errors-spki-list=${spkiHashes(certFiles).join(',')}`]);
+    const context = {};
     try {
         await step('through the proxy, without the token the page is 403', async () => {
             const page = await browser.newPage(context);
@@ -313,6 +330,10 @@ async function proxied(base, token, stateDir, screenshot) {
             return `${Date.now() - t0} ms after start`;
         });
         page.on('pageerror', (e) => say(`# page error: ${e.message.split('\n')[0]}`));
+
+        await step('the page is a secure context (the certificate is trusted)', async () => {
+            expectEqual(await page.evaluate(() => window.isSecureContext), true, 'window.isSecureContext');
+        }, { fatal: false });
 
         await step('the explorer lists the default folder (hello.txt)', () => explorerLists(page, 'hello.txt'));
 
@@ -336,6 +357,19 @@ async function proxied(base, token, stateDir, screenshot) {
             return `output: ${output.trim()}`;
         });
 
+        // The webviews' service worker lives under the sub-path too.
+        await step(`a service worker is registered under ${url.pathname}/`, async () => {
+            const deadline = Date.now() + STEP_TIMEOUT;
+            for (;;) {
+                const scopes = await page.evaluate(async () =>
+                    (await navigator.serviceWorker.getRegistrations()).map((r) => r.scope));
+                const ours = scopes.filter((s) => s.startsWith(`${base}/`));
+                if (ours.length) return ours.map((s) => new URL(s).pathname).join(', ');
+                if (Date.now() > deadline) throw new Error(`registrations: ${JSON.stringify(scopes)}`);
+                await page.waitForTimeout(250);
+            }
+        }, { fatal: false });
+
         await step('screenshot of the workbench', async () => {
             await page.waitForTimeout(500); // the terminal draws the cat
             await page.screenshot({ path: screenshot });
@@ -353,10 +387,10 @@ async function main() {
     const token = fs.readFileSync(tokenFile, 'utf8').trim();
     if (scenario === 'ide' && rest.length === 2) await ide(base, token, rest[0], rest[1]);
     else if (scenario === 'visit' && rest.length === 0) await visit(base, token);
-    else if (scenario === 'proxied' && rest.length === 2) await proxied(base, token, rest[0], rest[1]);
+    else if (scenario === 'proxied' && rest.length >= 3) await proxied(base, token, rest[0], rest[1], rest.slice(2));
     else {
         console.error('usage: workbench.js ide BASE_URL TOKEN_FILE STATE_DIR SCREENSHOT | visit BASE_URL TOKEN_FILE' +
-            ' | proxied BASE_URL TOKEN_FILE STATE_DIR SCREENSHOT');
+            ' | proxied BASE_URL TOKEN_FILE STATE_DIR SCREENSHOT CERT_FILE...');
         process.exit(64);
     }
     process.exit(failures ? 1 : 0);

@@ -198,22 +198,23 @@ expect "WebSocket upgrade through nginx: 101" "$(head -n1 <<<"$upgrade" | cut -d
 expect "... with the accept key of our key" "$(sed -n 's/^Sec-WebSocket-Accept: //ip' <<<"$upgrade")" "$accept"
 
 # ---------------------------------------------------------------- alice's workbench in a browser
-# alice_in_browser URL SCREENSHOT: Debian's chromium
+# alice_in_browser URL SCREENSHOT CERT_FILE...: Debian's chromium
 # (tests/browser/workbench.js) in the container's network namespace opens
-# URL?tkn=... through the proxy: the workbench renders under the sub-path,
-# its WebSockets go through the proxy, the explorer shows her default
-# folder and her terminal runs as her.
+# URL?tkn=... through the proxy, trusting the certificates in CERT_FILEs:
+# the workbench renders under the sub-path, its WebSockets go through the
+# proxy, the explorer shows her default folder and her terminal runs as her.
 alice_in_browser() {
     local url=$1 shot=$2 rc=0
+    shift 2
     mkdir -p "$OVH_ARTIFACTS_DIR"
     rm -f "$shot" "$ROOT/home/alice/terminal.done"
-    browser proxied "$url" "$(token_file /home/alice)" "$ROOT/home/alice" "$shot" \
+    browser proxied "$url" "$(token_file /home/alice)" "$ROOT/home/alice" "$shot" "$@" \
         >"$WORK/browser.out" 2>"$WORK/browser.err" || rc=$?
     browser_results "$WORK/browser.out" "$rc" "$WORK/browser.err"
     expect "the terminal in alice's workbench ran as alice" "$(cat "$ROOT/home/alice/terminal.done" 2>/dev/null)" alice
     screenshot_kept "$shot"
 }
-alice_in_browser https://code.example.org/u/alice "$OVH_ARTIFACTS_DIR/proxy-workbench.png"
+alice_in_browser https://code.example.org/u/alice "$OVH_ARTIFACTS_DIR/proxy-workbench.png" "$CERTDIR/fullchain.pem"
 
 # ---------------------------------------------------------------- isolation
 # Seen from inside alice's server: its mount namespace, her identity.
@@ -293,7 +294,9 @@ accept=$(printf '%s258EAFA5-E914-47DA-95CA-C5AB0DC85B11' "$key" | openssl sha1 -
 upgrade=$(websocket_upgrade $U /u/alice/ /root/caddy-alice.jar "$key")
 expect "caddy: WebSocket upgrade: 101" "$(head -n1 <<<"$upgrade" | cut -d' ' -f2)" 101
 expect "caddy: ... with the accept key of our key" "$(sed -n 's/^Sec-WebSocket-Accept: //ip' <<<"$upgrade")" "$accept"
-alice_in_browser https://$U/u/alice "$OVH_ARTIFACTS_DIR/proxy-workbench-caddy.png"
+# Caddy's own CA (local_certs) issued its certificates.
+alice_in_browser "https://$U/u/alice" "$OVH_ARTIFACTS_DIR/proxy-workbench-caddy.png" \
+    "$ROOT"/var/lib/caddy/.local/share/caddy/pki/authorities/local/{root,intermediate}.crt
 
 dev=$(printf 'url = "https://5173.code.example.org/"\nsilent\nmax-time = 30\ninsecure\nresolve = "5173.code.example.org:443:127.0.0.1"\n' | IN curl -K - 2>/dev/null || true)
 expect "caddy: 5173.code.example.org is alice's dev server on 127.0.0.1:5173" "$dev" "dev server of alice on 5173"
