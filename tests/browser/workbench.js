@@ -29,8 +29,11 @@
 //        wss://HOST/SUB/PATH/ and carry traffic both ways, the explorer
 //        lists hello.txt, which opens with its content, and the integrated
 //        terminal runs `id -un` (its output lands in STATE_DIR/terminal.done,
-//        STATE_DIR being the instance's home as seen from this process); a
-//        screenshot is taken.
+//        STATE_DIR being the instance's home as seen from this process),
+//        a webview renders (the Markdown preview of README.md, which the
+//        caller puts in the default folder with a heading "Through the
+//        proxy") with its service worker under the sub-path; a screenshot
+//        is taken.
 //
 // Output, one line each: "ok DESCRIPTION", "not ok DESCRIPTION", "# TEXT",
 // "time NAME MS" (ms since the start), "ready", "closed US", "killed US"
@@ -357,17 +360,31 @@ async function proxied(base, token, stateDir, screenshot, certFiles) {
             return `output: ${output.trim()}`;
         });
 
-        // The webviews' service worker lives under the sub-path too.
-        await step(`a service worker is registered under ${url.pathname}/`, async () => {
+        // A webview: its frames and its service worker come from the
+        // server under the sub-path, and a service worker needs a secure
+        // context. The Markdown preview is one that every build has.
+        await step('a webview renders: the Markdown preview of README.md', async () => {
+            await page.click(explorerRow('README.md'));
+            await page.waitForSelector('.tab[aria-label^="README.md"]', { timeout: STEP_TIMEOUT });
+            await page.click('.editor-instance .view-lines');
+            await page.keyboard.press('Control+Shift+V');
             const deadline = Date.now() + STEP_TIMEOUT;
             for (;;) {
-                const scopes = await page.evaluate(async () =>
-                    (await navigator.serviceWorker.getRegistrations()).map((r) => r.scope));
-                const ours = scopes.filter((s) => s.startsWith(`${base}/`));
-                if (ours.length) return ours.map((s) => new URL(s).pathname).join(', ');
-                if (Date.now() > deadline) throw new Error(`registrations: ${JSON.stringify(scopes)}`);
+                for (const frame of page.frames()) {
+                    const text = await frame.evaluate(() => document.body ? document.body.innerText : '').catch(() => '');
+                    if (text.includes('Through the proxy')) return new URL(frame.url()).pathname.replace(/^(.{60}).+$/, '$1...');
+                }
+                if (Date.now() > deadline) throw new Error(`no frame shows the heading; frames: ${page.frames().length}`);
                 await page.waitForTimeout(250);
             }
+        });
+
+        await step(`the webviews' service worker is registered under ${url.pathname}/`, async () => {
+            const scopes = await page.evaluate(async () =>
+                (await navigator.serviceWorker.getRegistrations()).map((r) => r.scope));
+            const ours = scopes.filter((s) => s.startsWith(`${base}/`) && s.includes('/webview/'));
+            if (ours.length === 0) throw new Error(`registrations: ${JSON.stringify(scopes)}`);
+            return ours.map((s) => new URL(s).pathname).join(', ');
         }, { fatal: false });
 
         await step('screenshot of the workbench', async () => {

@@ -10,9 +10,11 @@
 #   alice's workbench in Debian's chromium (tests/browser/workbench.js) at
 #   https://code.example.org/u/alice/: it renders, its WebSockets go
 #   through nginx, the explorer shows her default folder, her terminal
-#   runs; isolation between alice and bob; a dev server of alice's on
-#   127.0.0.1:5173 as 5173.code.example.org.
-#   caddy: the same routes again through the shipped Caddyfile.
+#   runs, a webview (Markdown preview) renders; isolation between alice
+#   and bob; a dev server of alice's on 127.0.0.1:5173 as
+#   5173.code.example.org.
+#   caddy: the same routes again through the shipped Caddyfile, and
+#   alice's workbench in chromium at https://users.code.example.org/u/alice/.
 #   TLS: a self-signed certificate in place of Let's Encrypt's (nginx),
 #   Caddy's own CA (caddy).
 #
@@ -155,6 +157,8 @@ IN useradd -m -s /bin/bash bob
 # For the browser: a file in alice's default folder (~/workspace) and no
 # workspace-trust prompt, made as alice before her server first starts.
 check "alice's default folder holds a file, her settings have no trust prompt" prepare_state alice /home/alice
+check "... and a README.md for a webview (the Markdown preview)" \
+    as_user alice "printf '# Through the proxy\n\nalice'\''s workbench at /u/alice/\n' >/home/alice/workspace/README.md"
 check "enable alice's and bob's sockets" IN systemctl enable --now openvscode-server@alice.socket openvscode-server@bob.socket
 expect "their sockets: theirs and www-data's, 0660" \
     "$(IN stat -c '%n %U %G %a' /run/openvscode-server/users/alice.sock /run/openvscode-server/users/bob.sock 2>&1 | paste -sd' ')" \
