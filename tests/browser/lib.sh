@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# What tests/system/test-browser.sh and test-idle.sh share: Debian's
+# What tests/system/test-browser.sh, test-idle.sh and test-proxy.sh share: Debian's
 # chromium and playwright-core (cached outside the checkout), the project
 # installed into a booted systemd-nspawn container, TAP output, and running
 # the browser in the container's network namespace.
@@ -204,25 +204,44 @@ system_cleanup() {
     fi
 }
 
+# as_user USER COMMAND: a shell command as USER, in the container.
+as_user() { IN runuser -u "$1" -- sh -c "$2"; }
 # as_account COMMAND: a shell command as the service account, in the container.
-as_account() { IN runuser -u "$ACCOUNT" -- sh -c "$1"; }
+as_account() { as_user "$ACCOUNT" "$1"; }
 
-# prepare_state: what a person's state would hold before the first visit:
-# a file in the default folder (an empty folder shows no explorer rows) and
-# user settings without the workspace-trust prompt, which would stop every
-# test at a modal dialog.
+# prepare_state [USER HOME]: what a person's state would hold before the
+# first visit: a file in the default folder (an empty folder shows no
+# explorer rows) and user settings without the workspace-trust prompt, which
+# would stop every test at a modal dialog. Default: the service account and
+# its state directory; a per-user instance's state is USER's HOME. Made as
+# USER, so nothing depends on the launcher fixing ownership as root.
 prepare_state() {
-    as_account "umask 022; printf 'written by the system test\n' >$STATE/workspace/hello.txt" &&
-        as_account "umask 077; mkdir -p $STATE/.openvscode-server/data/User &&
-            printf '{\"security.workspace.trust.enabled\": false}\n' >$STATE/.openvscode-server/data/User/settings.json"
+    local user=${1:-$ACCOUNT} home=${2:-$STATE}
+    as_user "$user" "umask 022; mkdir -p $home/workspace && printf 'written by the system test\n' >$home/workspace/hello.txt" &&
+        as_user "$user" "umask 077; mkdir -p $home/.openvscode-server/data/User &&
+            printf '{\"security.workspace.trust.enabled\": false}\n' >$home/.openvscode-server/data/User/settings.json"
 }
 
-# token_file: the generated token, copied for the browser into a file only
+# token_file [HOME]: the generated token of the instance whose state is HOME
+# (default: the service account's), copied for the browser into a file only
 # root reads (WORK is 0700); prints the path.
+# shellcheck disable=SC2120 # HOME is optional
 token_file() {
-    IN cat "$STATE/.openvscode-server/token" >"$WORK/token"
-    chmod 0600 "$WORK/token"
-    printf '%s\n' "$WORK/token"
+    local home=${1:-$STATE} file=$WORK/token
+    [[ -z ${1:-} ]] || file=$WORK/token.$(basename "$home")
+    IN cat "$home/.openvscode-server/token" >"$file"
+    chmod 0600 "$file"
+    printf '%s\n' "$file"
+}
+
+# screenshot_kept FILE: a TAP check that the browser left a PNG at FILE.
+screenshot_kept() {
+    if [[ -s $1 ]] && [[ $(head -c 8 "$1" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]]; then
+        ok "screenshot kept: $1 ($(stat -c %s "$1") bytes)"
+    else
+        not_ok "screenshot kept: $1" "missing or not a PNG"
+    fi
+    diag "screenshot: $1"
 }
 
 unit_prop() { IN systemctl show -P "$2" "$1"; }

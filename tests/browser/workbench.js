@@ -1,12 +1,13 @@
 'use strict';
 // Drives Debian's chromium (playwright-core, no browser download) through
 // the workbench that openvscode-host serves, as a person would use it.
-// Run by tests/system/test-browser.sh and test-idle.sh inside the test
-// container's network namespace, so http://127.0.0.1:PORT is the
-// container's socket-activated service.
+// Run by tests/system/test-browser.sh, test-idle.sh and test-proxy.sh
+// inside the test container's network namespace, so http://127.0.0.1:PORT
+// is the container's socket-activated service and 127.0.0.1:443 its proxy.
 //
-//   node workbench.js ide   BASE_URL TOKEN_FILE STATE_DIR SCREENSHOT
-//   node workbench.js visit BASE_URL TOKEN_FILE
+//   node workbench.js ide     BASE_URL TOKEN_FILE STATE_DIR SCREENSHOT
+//   node workbench.js visit   BASE_URL TOKEN_FILE
+//   node workbench.js proxied BASE_URL TOKEN_FILE STATE_DIR SCREENSHOT CERT_FILE...
 //
 // ide:   the page without a token is 403; with ?tkn= the workbench renders,
 //        the explorer lists the workspace, a file opens, an edit is saved,
@@ -19,6 +20,20 @@
 //        stdin: "close" (clean tab close, as a person closing the tab) or
 //        "kill" (the browser dies: SIGKILL, no goodbye to the server).
 //        Prints "closed" or "killed" with the time of the act.
+// proxied: BASE_URL is https://HOST/SUB/PATH behind a reverse proxy on
+//        127.0.0.1:443 (HOST resolves there). The certificates in the PEM
+//        CERT_FILEs (the proxy's own, or the CA that issued it) are trusted
+//        by their public keys, so the origin is a secure context as with a
+//        real certificate. Without a token the page is 403; with ?tkn= the
+//        workbench renders at BASE_URL/, its WebSockets go to
+//        wss://HOST/SUB/PATH/ and carry traffic both ways, the explorer
+//        lists hello.txt, which opens with its content, and the integrated
+//        terminal runs `id -un` (its output lands in STATE_DIR/terminal.done,
+//        STATE_DIR being the instance's home as seen from this process),
+//        a webview renders (the Markdown preview of README.md, which the
+//        caller puts in the default folder with a heading "Through the
+//        proxy") with its service worker under the sub-path; a screenshot
+//        is taken.
 //
 // Output, one line each: "ok DESCRIPTION", "not ok DESCRIPTION", "# TEXT",
 // "time NAME MS" (ms since the start), "ready", "closed US", "killed US"
@@ -28,6 +43,7 @@
 //
 // The token is read from a file: on argv it would be visible in ps.
 const { chromium } = require('playwright-core');
+const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const readline = require('readline');
@@ -78,12 +94,24 @@ async function waitForFile(file, timeoutMs) {
     throw new Error(`${file} did not appear within ${timeoutMs} ms`);
 }
 
-async function launch() {
-    return chromium.launch({ executablePath: process.env.OVH_CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+async function launch(extraArgs = []) {
+    return chromium.launch({ executablePath: process.env.OVH_CHROMIUM || '/usr/bin/chromium',
+        args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
-async function openWorkbench(browser, base, token) {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+// openWorkbench BROWSER BASE TOKEN [OPTIONS]: a new page (in a context of
+// its own, made with OPTIONS.context) on BASE/?tkn=TOKEN; OPTIONS.sockets,
+// when given, collects the page's WebSockets: url, frames in and out.
+async function openWorkbench(browser, base, token, { context = {}, sockets } = {}) {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, ...context });
+    if (sockets) {
+        page.on('websocket', (ws) => {
+            const s = { url: ws.url(), received: 0, sent: 0 };
+            sockets.push(s);
+            ws.on('framereceived', () => s.received++);
+            ws.on('framesent', () => s.sent++);
+        });
+    }
     const response = await page.goto(`${base}/?tkn=${encodeURIComponent(token)}`, { waitUntil: 'load' });
     // The server answers ?tkn= with a redirect that sets the cookie; the
     // workbench HTML then comes from "/".
@@ -99,6 +127,51 @@ async function typeInTerminal(page, text) {
     // xterm reads keys from a hidden textarea; the click focuses it.
     await page.click('.terminal-wrapper .xterm');
     await page.keyboard.type(text, { delay: 5 });
+}
+
+// The explorer lists NAME (the default folder, read through the server).
+async function explorerLists(page, name) {
+    await page.waitForSelector(explorerRow(name), { timeout: STEP_TIMEOUT });
+    time('explorer');
+    const rows = await page.$$eval('.explorer-folders-view .monaco-list-row', (els) => els.map((e) => e.textContent));
+    return `rows: ${rows.join(', ')}`;
+}
+
+// NAME opens in an editor and shows TEXT.
+async function opensWith(page, name, text) {
+    await page.click(explorerRow(name));
+    await page.waitForSelector(`.tab[aria-label^="${name}"]`, { timeout: STEP_TIMEOUT });
+    await page.waitForFunction((t) => {
+        const lines = document.querySelector('.editor-instance .view-lines');
+        // Monaco draws spaces as no-break spaces.
+        return lines && lines.textContent.replace(/\u00a0/g, ' ').includes(t);
+    }, text, { timeout: STEP_TIMEOUT });
+    time('editor');
+}
+
+// runInTerminal PAGE STATE_DIR SCRIPT: opens the integrated terminal and
+// runs SCRIPT (sh) in it; resolves with its output, which goes to
+// ~/terminal.out, renamed ~/terminal.done when complete, and is read from
+// STATE_DIR (the home as this process sees it).
+async function runInTerminal(page, stateDir, script) {
+    await page.keyboard.press('Control+Backquote');
+    await page.waitForSelector('.terminal-wrapper .xterm', { timeout: STEP_TIMEOUT });
+    // Wait for the prompt: VS Code's shell integration marks it with a
+    // decoration once bash has drawn it. Keys typed earlier reach the
+    // pty anyway, but a prompt on screen makes the screenshot tidy
+    // and the timing meaningful. Without shell integration (a user
+    // setting) there is no mark: a fixed pause then.
+    await page.waitForSelector('.terminal-wrapper .xterm-decoration-container .xterm-decoration',
+        { state: 'attached', timeout: 20000 }).catch(() => page.waitForTimeout(3000));
+    time('terminal');
+    // A child shell, not a { } group: bash's shell integration prints its
+    // marks from a DEBUG trap, into whatever the group's stdout is. The
+    // cat shows it on screen.
+    await typeInTerminal(page,
+        `sh -c '${script}' >~/terminal.out 2>&1; mv ~/terminal.out ~/terminal.done; cat ~/terminal.done\n`);
+    const output = await waitForFile(path.join(stateDir, 'terminal.done'), STEP_TIMEOUT);
+    time('terminal-done');
+    return output;
 }
 
 async function ide(base, token, stateDir, screenshot) {
@@ -119,23 +192,10 @@ async function ide(base, token, stateDir, screenshot) {
         });
         page.on('pageerror', (e) => say(`# page error: ${e.message.split('\n')[0]}`));
 
-        await step('the explorer lists the workspace (hello.txt)', async () => {
-            await page.waitForSelector(explorerRow('hello.txt'), { timeout: STEP_TIMEOUT });
-            time('explorer');
-            const rows = await page.$$eval('.explorer-folders-view .monaco-list-row', (els) => els.map((e) => e.textContent));
-            return `rows: ${rows.join(', ')}`;
-        });
+        await step('the explorer lists the workspace (hello.txt)', () => explorerLists(page, 'hello.txt'));
 
-        await step('hello.txt opens in the editor with its content', async () => {
-            await page.click(explorerRow('hello.txt'));
-            await page.waitForSelector('.tab[aria-label^="hello.txt"]', { timeout: STEP_TIMEOUT });
-            await page.waitForFunction(() => {
-                const lines = document.querySelector('.editor-instance .view-lines');
-                // Monaco draws spaces as no-break spaces.
-                return lines && lines.textContent.replace(/\u00a0/g, ' ').includes('written by the system test');
-            }, null, { timeout: STEP_TIMEOUT });
-            time('editor');
-        });
+        await step('hello.txt opens in the editor with its content',
+            () => opensWith(page, 'hello.txt', 'written by the system test'));
 
         await step('an edit to hello.txt is saved (Ctrl+S)', async () => {
             await page.click('.editor-instance .view-lines');
@@ -170,29 +230,11 @@ async function ide(base, token, stateDir, screenshot) {
             }
         });
 
-        await step('the integrated terminal runs commands as the account', async () => {
-            await page.keyboard.press('Control+Backquote');
-            await page.waitForSelector('.terminal-wrapper .xterm', { timeout: STEP_TIMEOUT });
-            // Wait for the prompt: VS Code's shell integration marks it with a
-            // decoration once bash has drawn it. Keys typed earlier reach the
-            // pty anyway, but a prompt on screen makes the screenshot tidy
-            // and the timing meaningful. Without shell integration (a user
-            // setting) there is no mark: a fixed pause then.
-            await page.waitForSelector('.terminal-wrapper .xterm-decoration-container .xterm-decoration',
-                { state: 'attached', timeout: 20000 }).catch(() => page.waitForTimeout(3000));
-            time('terminal');
-            // The output goes to a file in the home, renamed when complete,
-            // which the test reads. A child shell, not a { } group: bash's
-            // shell integration prints its marks from a DEBUG trap, into
-            // whatever the group's stdout is. The cat shows it on screen.
-            await typeInTerminal(page,
-                'sh -c \'id -un; grep -E "NoNewPrivs|Seccomp" /proc/self/status; umask; ' +
-                'git init -q && git add -A && git -c user.name=browser -c user.email=browser@localhost ' +
-                'commit -qm "commit from the browser terminal" && git log -1 --format=%s\' ' +
-                '>~/terminal.out 2>&1; mv ~/terminal.out ~/terminal.done; cat ~/terminal.done\n');
-            await waitForFile(path.join(stateDir, 'terminal.done'), STEP_TIMEOUT);
-            time('terminal-done');
-        });
+        // The output lands in the home, which the test reads.
+        await step('the integrated terminal runs commands as the account', () => runInTerminal(page, stateDir,
+            'id -un; grep -E "NoNewPrivs|Seccomp" /proc/self/status; umask; ' +
+            'git init -q && git add -A && git -c user.name=browser -c user.email=browser@localhost ' +
+            'commit -qm "commit from the browser terminal" && git log -1 --format=%s'));
 
         await step('screenshot of the workbench', async () => {
             await page.waitForTimeout(500); // the terminal draws the cat
@@ -251,13 +293,121 @@ async function visit(base, token) {
     }
 }
 
+// spkiHashes FILES: base64 SHA-256 of the public key of every certificate
+// in the PEM files, as chromium's --ignore-certificate-errors-spki-list
+// takes them.
+function spkiHashes(files) {
+    const pems = files.flatMap((f) => fs.readFileSync(f, 'utf8')
+        .match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) || []);
+    if (pems.length === 0) throw new Error(`no certificate in ${files.join(', ')}`);
+    return pems.map((pem) => crypto.createHash('sha256')
+        .update(new crypto.X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' }))
+        .digest('base64'));
+}
+
+async function proxied(base, token, stateDir, screenshot, certFiles) {
+    const url = new URL(base);
+    // The proxy's name leads to 127.0.0.1 (the container's proxy) without
+    // DNS. Its certificate is the test's own, trusted by its public key
+    // rather than accepted with errors: chromium refuses service workers
+    // (the workbench's webviews) on an origin with a certificate error.
+    const browser = await launch([`--host-resolver-rules=MAP ${url.hostname} 127.0.0.1`,
+        `--ignore-certificate-errors-spki-list=${spkiHashes(certFiles).join(',')}`]);
+    const context = {};
+    try {
+        await step('through the proxy, without the token the page is 403', async () => {
+            const page = await browser.newPage(context);
+            const response = await page.goto(`${base}/`);
+            expectEqual(response.status(), 403, `status of ${url.pathname}/ without a token`);
+            await page.context().close();
+        }, { fatal: false });
+
+        const sockets = [];
+        let page;
+        await step(`with ?tkn= the workbench renders at ${url.pathname}/ (.monaco-workbench)`, async () => {
+            page = await openWorkbench(browser, base, token, { context, sockets });
+            // The token went into a cookie: the address no longer has it.
+            if (!page.url().startsWith(`${base}/`) || page.url().includes('tkn=')) {
+                throw new Error(`address after the token redirect: ${page.url().replace(/tkn=[^&]*/, 'tkn=...')}`);
+            }
+            return `${Date.now() - t0} ms after start`;
+        });
+        page.on('pageerror', (e) => say(`# page error: ${e.message.split('\n')[0]}`));
+
+        await step('the page is a secure context (the certificate is trusted)', async () => {
+            expectEqual(await page.evaluate(() => window.isSecureContext), true, 'window.isSecureContext');
+        }, { fatal: false });
+
+        await step('the explorer lists the default folder (hello.txt)', () => explorerLists(page, 'hello.txt'));
+
+        await step('hello.txt opens in the editor with its content',
+            () => opensWith(page, 'hello.txt', 'written by the system test'));
+
+        // The explorer and the editor read the files over the remote
+        // connection: its WebSockets went through the proxy, under the sub-path.
+        const wsBase = `wss://${url.host}${url.pathname}/`;
+        await step(`the workbench's WebSockets go to ${wsBase} and carry traffic both ways`, async () => {
+            const ours = sockets.filter((s) => s.url.startsWith(wsBase) && s.received > 0 && s.sent > 0);
+            if (ours.length === 0) {
+                throw new Error(`no such WebSocket; seen: ${JSON.stringify(sockets.map((s) =>
+                    ({ url: s.url.split('?')[0], received: s.received, sent: s.sent })))}`);
+            }
+            return `${ours.length} of ${sockets.length}, ${ours.reduce((a, s) => a + s.received, 0)} frames received`;
+        });
+
+        await step('the integrated terminal runs id -un on the server', async () => {
+            const output = await runInTerminal(page, stateDir, 'id -un');
+            return `output: ${output.trim()}`;
+        });
+
+        // A webview: its frames and its service worker come from the
+        // server under the sub-path, and a service worker needs a secure
+        // context. The Markdown preview is one that every build has.
+        await step('a webview renders: the Markdown preview of README.md', async () => {
+            await page.click(explorerRow('README.md'));
+            await page.waitForSelector('.tab[aria-label^="README.md"]', { timeout: STEP_TIMEOUT });
+            await page.click('.editor-instance .view-lines');
+            await page.keyboard.press('Control+Shift+V');
+            const deadline = Date.now() + STEP_TIMEOUT;
+            for (;;) {
+                for (const frame of page.frames()) {
+                    const text = await frame.evaluate(() => document.body ? document.body.innerText : '').catch(() => '');
+                    if (text.includes('Through the proxy')) return new URL(frame.url()).pathname.replace(/^(.{60}).+$/, '$1...');
+                }
+                if (Date.now() > deadline) throw new Error(`no frame shows the heading; frames: ${page.frames().length}`);
+                await page.waitForTimeout(250);
+            }
+        });
+
+        await step(`the webviews' service worker is registered under ${url.pathname}/`, async () => {
+            const scopes = await page.evaluate(async () =>
+                (await navigator.serviceWorker.getRegistrations()).map((r) => r.scope));
+            const ours = scopes.filter((s) => s.startsWith(`${base}/`) && s.includes('/webview/'));
+            if (ours.length === 0) throw new Error(`registrations: ${JSON.stringify(scopes)}`);
+            return ours.map((s) => new URL(s).pathname).join(', ');
+        }, { fatal: false });
+
+        await step('screenshot of the workbench', async () => {
+            await page.waitForTimeout(500); // the terminal draws the cat
+            await page.screenshot({ path: screenshot });
+            return screenshot;
+        }, { fatal: false });
+    } catch (e) {
+        if (!(e instanceof Abort)) notOk('the scenario ran to its end', e);
+    } finally {
+        await browser.close().catch(() => {});
+    }
+}
+
 async function main() {
     const [scenario, base, tokenFile, ...rest] = process.argv.slice(2);
     const token = fs.readFileSync(tokenFile, 'utf8').trim();
     if (scenario === 'ide' && rest.length === 2) await ide(base, token, rest[0], rest[1]);
     else if (scenario === 'visit' && rest.length === 0) await visit(base, token);
+    else if (scenario === 'proxied' && rest.length >= 3) await proxied(base, token, rest[0], rest[1], rest.slice(2));
     else {
-        console.error('usage: workbench.js ide BASE_URL TOKEN_FILE STATE_DIR SCREENSHOT | visit BASE_URL TOKEN_FILE');
+        console.error('usage: workbench.js ide BASE_URL TOKEN_FILE STATE_DIR SCREENSHOT | visit BASE_URL TOKEN_FILE' +
+            ' | proxied BASE_URL TOKEN_FILE STATE_DIR SCREENSHOT CERT_FILE...');
         process.exit(64);
     }
     process.exit(failures ? 1 : 0);

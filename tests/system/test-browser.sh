@@ -78,12 +78,7 @@ expect "the socket is active and has handed its port to the running service" \
     "$(unit_prop openvscode-server.socket ActiveState) $(unit_prop openvscode-server.socket SubState)" "active running"
 
 # ---------------------------------------------------------------- the screenshot
-if [[ -s $shot ]] && [[ $(head -c 8 "$shot" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]]; then
-    ok "screenshot kept: $shot ($(stat -c %s "$shot") bytes)"
-else
-    not_ok "screenshot kept: $shot" "missing or not a PNG"
-fi
-diag "screenshot: $shot"
+screenshot_kept "$shot"
 
 IN systemctl poweroff >/dev/null 2>&1 || true
 nspawn_wait_exit 60
