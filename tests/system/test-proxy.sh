@@ -106,7 +106,7 @@ printf '[Service]\nExecStart=\nExecStart=%s --user=%%i -c /etc/openvscode-server
     >"$ROOT/etc/systemd/system/openvscode-server@.service.d/50-per-user-config.conf"
 for u in alice bob; do
     printf '[Server]\nNode=%s\nBasePath=/u/%s\n' "$TEST_NODE" "$u" >"$ROOT/etc/openvscode-server/users/$u.conf"
-    chmod 0600 "$ROOT/etc/openvscode-server/users/$u.conf"
+    chmod 0644 "$ROOT/etc/openvscode-server/users/$u.conf" # read by the user's launcher, as the user
 done
 
 # ---------------------------------------------------------------- helpers
