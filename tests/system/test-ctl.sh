@@ -49,39 +49,9 @@ ACCOUNT_DROPIN=/run/systemd/system/openvscode-server.service.d/40-openvscode-acc
 CONFD=/etc/openvscode-server/launcher.conf.d
 
 # ---------------------------------------------------------------- TAP
-n=0
-failures=0
-ok() { n=$((n + 1)); printf 'ok %d - %s\n' "$n" "$1"; }
-not_ok() {
-    n=$((n + 1)); failures=$((failures + 1))
-    printf 'not ok %d - %s\n' "$n" "$1"; shift
-    local line
-    for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
-}
-diag() { printf '# %s\n' "$*"; }
-check() {
-    local desc=$1 out; shift
-    if out=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc" "$out"; fi
-}
-expect() {
-    if [[ $2 == "$3" ]]; then ok "$1"; else not_ok "$1" "expected: $3" "actual:   $2"; fi
-}
-# expect_match DESCRIPTION TEXT REGEX
-expect_match() {
-    if [[ $2 =~ $3 ]]; then ok "$1"; else not_ok "$1" "expected to match: $3" "actual: $2"; fi
-}
-skip_all() {
-    if [[ ${CI:-} == true ]]; then
-        printf '1..1\nnot ok 1 - openvscodectl system test cannot run: %s (CI=true: this machine must run it)\n' "$1"
-        exit 1
-    fi
-    printf '1..0 # SKIP %s\n' "$1"
-    exit 77
-}
-bail() { printf 'Bail out! %s\n' "$*"; exit 1; }
-
-t_start=$(date +%s.%N)
-elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+# shellcheck source=tests/system/lib-tap.sh
+source "$SRC/tests/system/lib-tap.sh"
+t_start=$(now)
 
 # ---------------------------------------------------------------- preconditions
 reason=$(nspawn_possible) || skip_all "$reason"

@@ -46,37 +46,9 @@ CYCLES=${OVH_CYCLES:-5}
 TEST_NODE=/usr/local/lib/ovh-system-test/node
 
 # ---------------------------------------------------------------- TAP
-n=0
-failures=0
-ok() { n=$((n + 1)); printf 'ok %d - %s\n' "$n" "$1"; }
-not_ok() {
-    n=$((n + 1)); failures=$((failures + 1))
-    printf 'not ok %d - %s\n' "$n" "$1"; shift
-    local line
-    for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
-}
-diag() { printf '# %s\n' "$*"; }
-# check DESCRIPTION COMMAND...: ok when COMMAND succeeds; its output otherwise.
-check() {
-    local desc=$1 out; shift
-    if out=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc" "$out"; fi
-}
-# expect DESCRIPTION ACTUAL EXPECTED
-expect() {
-    if [[ $2 == "$3" ]]; then ok "$1"; else not_ok "$1" "expected: $3" "actual:   $2"; fi
-}
-skip_all() {
-    if [[ ${CI:-} == true ]]; then
-        printf '1..1\nnot ok 1 - system suite cannot run: %s (CI=true: this machine must run it)\n' "$1"
-        exit 1
-    fi
-    printf '1..0 # SKIP %s\n' "$1"
-    exit 77
-}
-bail() { printf 'Bail out! %s\n' "$*"; exit 1; }
-
-t_start=$(date +%s.%N)
-elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }'; }
+# shellcheck source=tests/system/lib-tap.sh
+source "$SRC/tests/system/lib-tap.sh"
+t_start=$(now)
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # ---------------------------------------------------------------- preconditions
