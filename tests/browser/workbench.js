@@ -99,11 +99,11 @@ async function launch(extraArgs = []) {
         args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
-// openWorkbench BROWSER BASE TOKEN [OPTIONS]: a new page (in a context of
-// its own, made with OPTIONS.context) on BASE/?tkn=TOKEN; OPTIONS.sockets,
-// when given, collects the page's WebSockets: url, frames in and out.
-async function openWorkbench(browser, base, token, { context = {}, sockets } = {}) {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, ...context });
+// openWorkbench BROWSER BASE TOKEN [SOCKETS]: a new page on BASE/?tkn=TOKEN;
+// SOCKETS, an array when given, collects the page's WebSockets: url, frames
+// in and out.
+async function openWorkbench(browser, base, token, sockets) {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     if (sockets) {
         page.on('websocket', (ws) => {
             const s = { url: ws.url(), received: 0, sent: 0 };
@@ -230,11 +230,14 @@ async function ide(base, token, stateDir, screenshot) {
             }
         });
 
-        // The output lands in the home, which the test reads.
-        await step('the integrated terminal runs commands as the account', () => runInTerminal(page, stateDir,
-            'id -un; grep -E "NoNewPrivs|Seccomp" /proc/self/status; umask; ' +
-            'git init -q && git add -A && git -c user.name=browser -c user.email=browser@localhost ' +
-            'commit -qm "commit from the browser terminal" && git log -1 --format=%s'));
+        // The output lands in the home, where the caller checks it (as a
+        // detail of this line it would only clutter the TAP output).
+        await step('the integrated terminal runs commands as the account', async () => {
+            await runInTerminal(page, stateDir,
+                'id -un; grep -E "NoNewPrivs|Seccomp" /proc/self/status; umask; ' +
+                'git init -q && git add -A && git -c user.name=browser -c user.email=browser@localhost ' +
+                'commit -qm "commit from the browser terminal" && git log -1 --format=%s');
+        });
 
         await step('screenshot of the workbench', async () => {
             await page.waitForTimeout(500); // the terminal draws the cat
@@ -313,10 +316,9 @@ async function proxied(base, token, stateDir, screenshot, certFiles) {
     // (the workbench's webviews) on an origin with a certificate error.
     const browser = await launch([`--host-resolver-rules=MAP ${url.hostname} 127.0.0.1`,
         `--ignore-certificate-errors-spki-list=${spkiHashes(certFiles).join(',')}`]);
-    const context = {};
     try {
         await step('through the proxy, without the token the page is 403', async () => {
-            const page = await browser.newPage(context);
+            const page = await browser.newPage();
             const response = await page.goto(`${base}/`);
             expectEqual(response.status(), 403, `status of ${url.pathname}/ without a token`);
             await page.context().close();
@@ -325,7 +327,7 @@ async function proxied(base, token, stateDir, screenshot, certFiles) {
         const sockets = [];
         let page;
         await step(`with ?tkn= the workbench renders at ${url.pathname}/ (.monaco-workbench)`, async () => {
-            page = await openWorkbench(browser, base, token, { context, sockets });
+            page = await openWorkbench(browser, base, token, sockets);
             // The token went into a cookie: the address no longer has it.
             if (!page.url().startsWith(`${base}/`) || page.url().includes('tkn=')) {
                 throw new Error(`address after the token redirect: ${page.url().replace(/tkn=[^&]*/, 'tkn=...')}`);
@@ -368,13 +370,19 @@ async function proxied(base, token, stateDir, screenshot, certFiles) {
             await page.waitForSelector('.tab[aria-label^="README.md"]', { timeout: STEP_TIMEOUT });
             await page.click('.editor-instance .view-lines');
             await page.keyboard.press('Control+Shift+V');
+            // The preview's heading, in a frame of the webview served under
+            // the sub-path (the editor beside it shows the source in the
+            // page itself).
             const deadline = Date.now() + STEP_TIMEOUT;
             for (;;) {
                 for (const frame of page.frames()) {
-                    const text = await frame.evaluate(() => document.body ? document.body.innerText : '').catch(() => '');
-                    if (text.includes('Through the proxy')) return new URL(frame.url()).pathname.replace(/^(.{60}).+$/, '$1...');
+                    if (frame === page.mainFrame() || !frame.url().startsWith(`${base}/`)) continue;
+                    const headings = await frame.$$eval('h1', (hs) => hs.map((h) => h.textContent.trim())).catch(() => []);
+                    if (headings.includes('Through the proxy')) {
+                        return `in the frame ${new URL(frame.url()).pathname.split('/').pop()} under ${url.pathname}/`;
+                    }
                 }
-                if (Date.now() > deadline) throw new Error(`no frame shows the heading; frames: ${page.frames().length}`);
+                if (Date.now() > deadline) throw new Error(`no frame shows the heading; frames: ${page.frames().map((f) => f.url().split('?')[0]).join(', ')}`);
                 await page.waitForTimeout(250);
             }
         });
