@@ -27,44 +27,8 @@ PORT=3000
 TEST_NODE=/usr/local/lib/ovh-system-test/node
 
 # ---------------------------------------------------------------- TAP
-n=0
-failures=0
-ok() { n=$((n + 1)); printf 'ok %d - %s\n' "$n" "$1"; }
-not_ok() {
-    n=$((n + 1)); failures=$((failures + 1))
-    printf 'not ok %d - %s\n' "$n" "$1"; shift
-    local line
-    for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
-}
-diag() { printf '# %s\n' "$*"; }
-check() {
-    local desc=$1 out; shift
-    if out=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc" "$out"; fi
-}
-expect() {
-    if [[ $2 == "$3" ]]; then ok "$1"; else not_ok "$1" "expected: $3" "actual:   $2"; fi
-}
-# A skip is allowed only where the machine cannot run the suite at all;
-# under CI the machine must, so there it is a failure.
-skip_all() {
-    if [[ ${CI:-} == true ]]; then
-        printf '1..1\nnot ok 1 - %s cannot run: %s (CI=true: this machine must run it)\n' "$(basename "$0")" "$1"
-        exit 1
-    fi
-    printf '1..0 # SKIP %s\n' "$1"
-    exit 77
-}
-bail() { printf 'Bail out! %s\n' "$*"; exit 1; }
-finish() {
-    printf '1..%d\n' "$n"
-    if ((failures)); then
-        diag "$failures of $n checks failed"
-        exit 1
-    fi
-    exit 0
-}
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="${2:-$(date +%s.%N)}" 'BEGIN { printf "%.3f", b - a }'; }
+# shellcheck source=tests/system/lib-tap.sh
+source "$SRC/tests/system/lib-tap.sh"
 
 # ---------------------------------------------------------------- the browser
 # browser_setup: chromium from Debian (installed when missing) and
