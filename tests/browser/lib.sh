@@ -100,7 +100,7 @@ browser_results() {
 # system_prepare: the cached root, the server payload and the project built
 # and installed into a scratch copy of the root (as test-nspawn.sh does).
 # Sets WORK, ROOT, PAYLOAD, NSPAWN_ARGS; the caller's EXIT trap runs
-# system_cleanup.
+# nspawn_cleanup (tests/system/lib-nspawn.sh).
 system_prepare() {
     local reason
     reason=$(nspawn_possible) || skip_all "$reason"
@@ -121,19 +121,14 @@ system_prepare() {
     chmod 0700 "$WORK"
     mkdir "$WORK/browser-home"
 
-    local root_job
+    # ROOT_JOB: nspawn_cleanup lets a root build finish when this bails.
     nspawn_build_root >"$WORK/build-root.log" 2>&1 &
-    root_job=$!
+    ROOT_JOB=$!
     browser_setup "$SRC" >"$WORK/browser-setup.log" 2>&1 ||
-        { cat "$WORK/browser-setup.log"; wait "$root_job"; bail "cannot install the browser"; }
-    if [[ -n ${OVH_VSCODE_ROOT:-} ]]; then
-        PAYLOAD=$OVH_VSCODE_ROOT
-    else
-        PAYLOAD=$("$SRC/scripts/provision-server" 2>"$WORK/provision.log") ||
-            { tail -n 30 "$WORK/provision.log"; wait "$root_job"; bail "scripts/provision-server failed"; }
-    fi
-    [[ -f $PAYLOAD/out/server-main.js ]] || { wait "$root_job"; bail "no VS Code server at $PAYLOAD"; }
-    wait "$root_job" || { cat "$WORK/build-root.log"; bail "cannot build the cached root $OVH_ROOT"; }
+        { cat "$WORK/browser-setup.log"; bail "cannot install the browser"; }
+    nspawn_payload
+    wait "$ROOT_JOB" || { cat "$WORK/build-root.log"; ROOT_JOB=; bail "cannot build the cached root $OVH_ROOT"; }
+    ROOT_JOB=
     nspawn_enter_cgroup
 
     ROOT=$(nspawn_copy_root "$WORK")
@@ -158,15 +153,6 @@ conf_dropin() {
     chmod 0644 "$ROOT/etc/openvscode-server/launcher.conf.d/$1.conf"
 }
 
-system_cleanup() {
-    nspawn_stop
-    nspawn_leave_cgroup
-    if [[ ${OVH_KEEP:-} == 1 ]]; then
-        diag "kept $WORK"
-    elif [[ -n ${WORK:-} ]]; then
-        rm -rf "$WORK"
-    fi
-}
 
 # as_user USER COMMAND: a shell command as USER, in the container.
 as_user() { IN runuser -u "$1" -- sh -c "$2"; }

@@ -205,6 +205,50 @@ nspawn_stop() {
     fi
 }
 
+# ---------------------------------------------------------------- one test's run
+# What the system tests share around the container (diag and bail come from
+# tests/system/lib-tap.sh, SRC from the test).
+
+# nspawn_workdir NAME MODE: WORK, a scratch directory for this run, and the
+# EXIT trap nspawn_cleanup. A test that builds the root in the background
+# puts the job's pid in ROOT_JOB.
+nspawn_workdir() {
+    WORK=$(mktemp -d "${TMPDIR:-/var/tmp}/ovh-$1.XXXXXX")
+    chmod "$2" "$WORK"
+    ROOT_JOB=
+    trap nspawn_cleanup EXIT
+}
+
+# Stops the container; a root build in progress finishes (the next run gets
+# the cache); WORK goes unless OVH_KEEP=1. Also the EXIT trap of the tests
+# that prepare through tests/browser/lib.sh (system_prepare).
+# shellcheck disable=SC2317 # called by the EXIT trap
+nspawn_cleanup() {
+    local rc=$?
+    [[ -n ${ROOT_JOB:-} ]] && wait "$ROOT_JOB" 2>/dev/null
+    nspawn_stop
+    nspawn_leave_cgroup
+    if [[ ${OVH_KEEP:-} == 1 ]]; then
+        diag "kept ${WORK:-} (exit status $rc)"
+    elif [[ -n ${WORK:-} ]]; then
+        rm -rf "$WORK"
+    fi
+}
+
+# nspawn_payload: the VS Code server under test, OVH_VSCODE_ROOT or the one
+# scripts/provision-server keeps in the cache. Sets PAYLOAD, and COMMIT
+# from its product.json.
+nspawn_payload() {
+    if [[ -n ${OVH_VSCODE_ROOT:-} ]]; then
+        PAYLOAD=$OVH_VSCODE_ROOT
+    else
+        PAYLOAD=$("$SRC/scripts/provision-server" 2>"$WORK/provision.log") ||
+            { tail -n 30 "$WORK/provision.log"; bail "scripts/provision-server failed"; }
+    fi
+    [[ -f $PAYLOAD/out/server-main.js ]] || bail "no VS Code server at $PAYLOAD"
+    COMMIT=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["commit"])' "$PAYLOAD/product.json")
+}
+
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
     set -euo pipefail
     case ${1:-} in

@@ -25,7 +25,7 @@ source "$SRC/tests/system/lib-nspawn.sh"
 source "$SRC/tests/browser/lib.sh"
 
 t_start=$(now)
-trap system_cleanup EXIT
+trap nspawn_cleanup EXIT
 system_prepare
 # Not the default 022: a file saved from the browser must show that the
 # configured umask reaches the server.

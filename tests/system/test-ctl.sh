@@ -61,28 +61,11 @@ done
 NODE=${OVH_NODE:-$(command -v node || true)}
 [[ -x $NODE ]] || bail "no node binary for the server: install Node >= 20 or set OVH_NODE"
 
-WORK=$(mktemp -d "${TMPDIR:-/var/tmp}/ovh-ctl.XXXXXX")
-chmod 0700 "$WORK"
-ROOT_JOB=
-cleanup() {
-    local rc=$?
-    [[ -n $ROOT_JOB ]] && wait "$ROOT_JOB" 2>/dev/null
-    nspawn_stop
-    nspawn_leave_cgroup
-    if [[ ${OVH_KEEP:-} == 1 ]]; then diag "kept $WORK (exit status $rc)"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
+nspawn_workdir ctl 0700
 
 nspawn_build_root >"$WORK/build-root.log" 2>&1 &
 ROOT_JOB=$!
-if [[ -n ${OVH_VSCODE_ROOT:-} ]]; then
-    PAYLOAD=$OVH_VSCODE_ROOT
-else
-    PAYLOAD=$("$SRC/scripts/provision-server" 2>"$WORK/provision.log") ||
-        { tail -n 30 "$WORK/provision.log"; bail "scripts/provision-server failed"; }
-fi
-[[ -f $PAYLOAD/out/server-main.js ]] || bail "no VS Code server at $PAYLOAD"
-COMMIT=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["commit"])' "$PAYLOAD/product.json")
+nspawn_payload
 
 # sudo is not part of the cached root: its .deb, fetched once from Debian's
 # archive into the cache, is installed into this test's copy.

@@ -55,22 +55,7 @@ command -v curl >/dev/null || bail "curl not found"
 # systemd-nspawn copies the host's /dev/null into the container.
 [[ -c /dev/null ]] || bail "the host's /dev/null is not a character device: mknod -m 666 /dev/null c 1 3"
 
-WORK=$(mktemp -d "${TMPDIR:-/var/tmp}/ovh-deb.XXXXXX")
-chmod 0755 "$WORK"
-ROOT_JOB=
-# shellcheck disable=SC2317 # called by the EXIT trap
-cleanup() {
-    local rc=$?
-    [[ -n $ROOT_JOB ]] && wait "$ROOT_JOB" 2>/dev/null
-    nspawn_stop
-    nspawn_leave_cgroup
-    if [[ ${OVH_KEEP:-} == 1 ]]; then
-        diag "kept $WORK (exit status $rc)"
-    else
-        rm -rf "$WORK"
-    fi
-}
-trap cleanup EXIT
+nspawn_workdir deb 0755
 
 # The cached root and the packages, side by side on a cold machine.
 nspawn_build_root >"$WORK/build-root.log" 2>&1 &

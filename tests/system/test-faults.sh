@@ -66,22 +66,10 @@ NODE=${OVH_NODE:-$(command -v node || true)}
 (($("$NODE" -p 'process.versions.node.split(".")[0]') >= 20)) || bail "$NODE is older than Node 20 (set OVH_NODE)"
 
 t_start=$(now)
-WORK=$(mktemp -d "${TMPDIR:-/var/tmp}/ovh-faults.XXXXXX")
-chmod 0700 "$WORK"
-# shellcheck disable=SC2317 # called by the trap
-cleanup() {
-    local rc=$?
-    nspawn_stop
-    nspawn_leave_cgroup
-    if [[ ${OVH_KEEP:-} == 1 ]]; then diag "kept $WORK (exit status $rc)"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
+nspawn_workdir faults 0700
 
 nspawn_build_root >"$WORK/build-root.log" 2>&1 || { tail -n 30 "$WORK/build-root.log"; bail "cannot build $OVH_ROOT"; }
-PAYLOAD=${OVH_VSCODE_ROOT:-$("$SRC/scripts/provision-server" 2>"$WORK/provision.log")} ||
-    { tail -n 30 "$WORK/provision.log"; bail "scripts/provision-server failed"; }
-[[ -f $PAYLOAD/out/server-main.js ]] || bail "no VS Code server at $PAYLOAD"
-COMMIT=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["commit"])' "$PAYLOAD/product.json")
+nspawn_payload
 
 # The build a distribution package would make, kept between runs.
 BUILD=${OVH_BUILD_DIR:-$SRC/build}-faults

@@ -43,7 +43,7 @@ visit_fd=
 cleanup() {
     [[ -n $visit_fd ]] && exec {visit_fd}>&- 2>/dev/null
     [[ -n $VISIT_PID ]] && kill "$VISIT_PID" 2>/dev/null && wait "$VISIT_PID" 2>/dev/null
-    system_cleanup
+    nspawn_cleanup
 }
 trap cleanup EXIT
 system_prepare

@@ -62,37 +62,14 @@ NODE=${OVH_NODE:-$(command -v node || true)}
 node_major=$("$NODE" -p 'process.versions.node.split(".")[0]')
 ((node_major >= 20)) || bail "$NODE is Node $node_major; VS Code 1.100's server needs Node >= 20 (set OVH_NODE)"
 
-WORK=$(mktemp -d "${TMPDIR:-/var/tmp}/ovh-system.XXXXXX")
-chmod 0700 "$WORK"
-ROOT_JOB=
-# shellcheck disable=SC2317 # called by the EXIT trap
-cleanup() {
-    local rc=$?
-    # A root build in progress finishes (the next run gets the cache).
-    [[ -n $ROOT_JOB ]] && wait "$ROOT_JOB" 2>/dev/null
-    nspawn_stop
-    nspawn_leave_cgroup
-    if [[ ${OVH_KEEP:-} == 1 ]]; then
-        diag "kept $WORK (exit status $rc)"
-    else
-        rm -rf "$WORK"
-    fi
-}
-trap cleanup EXIT
+nspawn_workdir system 0700
 
 # The two slow, cached preparations run side by side on a cold machine:
 # the debootstrap root (about 1 minute) and the VS Code server from npm
 # (about 1.5 minutes).
 nspawn_build_root >"$WORK/build-root.log" 2>&1 &
 ROOT_JOB=$!
-if [[ -n ${OVH_VSCODE_ROOT:-} ]]; then
-    PAYLOAD=$OVH_VSCODE_ROOT
-else
-    PAYLOAD=$("$SRC/scripts/provision-server" 2>"$WORK/provision.log") ||
-        { tail -n 30 "$WORK/provision.log"; bail "scripts/provision-server failed"; }
-fi
-[[ -f $PAYLOAD/out/server-main.js ]] || bail "no VS Code server at $PAYLOAD"
-COMMIT=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["commit"])' "$PAYLOAD/product.json")
+nspawn_payload
 wait "$ROOT_JOB" || { cat "$WORK/build-root.log"; ROOT_JOB=; bail "cannot build the cached root $OVH_ROOT"; }
 ROOT_JOB=
 diag "cached root and server ready after $(elapsed "$t_start") s"

@@ -39,7 +39,7 @@ LAUNCHER=/usr/libexec/openvscode-host/openvscode-launcher
 # ---------------------------------------------------------------- preconditions
 # system_prepare: the cached root, the payload, the browser, the project
 # built and installed into a scratch copy of the root (tests/browser/lib.sh).
-trap system_cleanup EXIT
+trap nspawn_cleanup EXIT
 system_prepare
 for tool in apt-get openssl dpkg-deb; do
     command -v "$tool" >/dev/null || bail "$tool not found"
