@@ -27,8 +27,8 @@ PORT=3000
 TEST_NODE=/usr/local/lib/ovh-system-test/node
 
 # ---------------------------------------------------------------- TAP
-# shellcheck source=tests/system/lib-tap.sh
-source "$SRC/tests/system/lib-tap.sh"
+# shellcheck source=tests/lib-tap.sh
+source "$SRC/tests/lib-tap.sh"
 
 # ---------------------------------------------------------------- the browser
 # browser_setup: chromium from Debian (installed when missing) and

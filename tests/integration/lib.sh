@@ -203,6 +203,32 @@ ovh_activated_kill() {
     OVH_ACTIVATED_PID=
 }
 
+# ------------------------------------------------------ scratch space
+# ovh_scratch NAME: WORK (0700: tokens and configurations, root's) and
+# PUBLIC (0755: what the account reads or runs), and the EXIT trap that
+# ends the probe's connection and the activated launcher and removes both,
+# with the paths a test adds to OVH_SCRATCH_EXTRA (all kept with OVH_KEEP=1).
+OVH_SCRATCH_EXTRA=()
+ovh_scratch() {
+    WORK=$(mktemp -d "/tmp/ovh-$1.XXXXXX")
+    PUBLIC=$(mktemp -d "/tmp/ovh-$1-public.XXXXXX")
+    chmod 0700 "$WORK"
+    chmod 0755 "$PUBLIC"
+    trap ovh_scratch_cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+
+# shellcheck disable=SC2317 # called by the trap
+ovh_scratch_cleanup() {
+    ovh_disconnect 2>/dev/null || true
+    ovh_activated_kill
+    if [[ ${OVH_KEEP:-} == 1 ]]; then
+        tap_diag "kept $WORK $PUBLIC ${OVH_SCRATCH_EXTRA[*]} (OVH_KEEP=1)"
+    else
+        rm -rf "$WORK" "$PUBLIC" "${OVH_SCRATCH_EXTRA[@]}"
+    fi
+}
+
 # ------------------------------------------------------ line protocol
 # The probe's protocol: a command line; the answer is lines ending with a
 # line holding only ".". (Generic enough for any such test server.)

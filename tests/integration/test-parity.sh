@@ -62,22 +62,7 @@ ovh_require_tools systemd-socket-activate setpriv ss useradd python3
 python3 -c 'import ctypes; ctypes.CDLL("libseccomp.so.2")' 2>/dev/null ||
     tap_bail "python3 cannot load libseccomp.so.2 (the syscall numbers of every ABI come from it)"
 
-WORK=$(mktemp -d /tmp/ovh-parity.XXXXXX)
-PUBLIC=$(mktemp -d /tmp/ovh-parity-public.XXXXXX)
-chmod 0700 "$WORK"
-chmod 0755 "$PUBLIC"
-# shellcheck disable=SC2317 # called by the trap
-cleanup() {
-    ovh_disconnect 2>/dev/null || true
-    ovh_activated_kill
-    if [[ ${OVH_KEEP:-} == 1 ]]; then
-        tap_diag "kept $WORK and $PUBLIC (OVH_KEEP=1)"
-    else
-        rm -rf "$WORK" "$PUBLIC"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+ovh_scratch parity
 
 # ------------------------------------------------------------ the helper
 # One python program does the table work: numbers per ABI, the queries for

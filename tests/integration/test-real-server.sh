@@ -28,20 +28,10 @@ ACCOUNT_HOME=/var/tmp/ovh-itest-home
 STATE=$ACCOUNT_HOME/.openvscode-server
 ZERO_CAPS=0000000000000000
 
-skip() {
-    printf '1..0 # SKIP %s\n' "$1"
-    if [[ ${CI:-} == true ]]; then
-        printf '# CI=true: this environment should be able to run the test\n'
-        exit 1
-    fi
-    exit 77
-}
-bail() {
-    printf 'Bail out! %s\n' "$1"
-    exit 1
-}
+# shellcheck source=tests/lib-tap.sh
+source "$SRCDIR/tests/lib-tap.sh"
 
-[[ $(id -u) == 0 ]] || skip "needs root (creates an account; the launcher switches identity)"
+[[ $(id -u) == 0 ]] || skip_all "needs root (creates an account; the launcher switches identity)"
 [[ -x $LAUNCHER ]] || bail "no launcher at $LAUNCHER: build it (meson setup build && ninja -C build) or set OVH_BUILD_DIR"
 for tool in systemd-socket-activate curl node ss useradd runuser; do
     command -v "$tool" >/dev/null || bail "$tool not found"
@@ -49,28 +39,6 @@ done
 ROOT=${OVH_VSCODE_ROOT:-$("$SRCDIR/scripts/provision-server")} || bail "scripts/provision-server failed"
 [[ -f $ROOT/out/server-main.js ]] || bail "no VS Code server at $ROOT"
 
-# ---------------------------------------------------------------- TAP
-test_count=0
-failures=0
-ok() {
-    test_count=$((test_count + 1))
-    printf 'ok %d - %s\n' "$test_count" "$1"
-}
-not_ok() {
-    test_count=$((test_count + 1))
-    failures=$((failures + 1))
-    printf 'not ok %d - %s\n' "$test_count" "$1"
-    shift
-    local line
-    for line in "$@"; do printf '#   %s\n' "$line"; done
-}
-# check DESCRIPTION COMMAND...: one TAP line from a command's status
-check() {
-    local description=$1
-    shift
-    if "$@"; then ok "$description"; else not_ok "$description"; fi
-}
-diag() { printf '# %s\n' "$*"; }
 
 # ---------------------------------------------------------------- setup
 # Everything secret lives in a root-only directory; what the account must
@@ -563,5 +531,4 @@ else
 fi
 stop_server
 
-printf '1..%d\n' "$test_count"
-((failures == 0)) || exit 1
+finish

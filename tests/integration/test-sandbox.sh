@@ -37,22 +37,7 @@ ovh_require_tools systemd-socket-activate setpriv ss useradd getent
 # ------------------------------------------------------------------ setup
 # Secrets (token, config) in a root-only directory; what the account must
 # read or run (payload, preload, probe) in a world-readable one.
-WORK=$(mktemp -d /tmp/ovh-sandbox.XXXXXX)
-PUBLIC=$(mktemp -d /tmp/ovh-sandbox-public.XXXXXX)
-chmod 0700 "$WORK"
-chmod 0755 "$PUBLIC"
-# shellcheck disable=SC2317 # called by the trap
-cleanup() {
-    ovh_disconnect 2>/dev/null || true
-    ovh_activated_kill
-    if [[ ${OVH_KEEP:-} == 1 ]]; then
-        tap_diag "kept $WORK and $PUBLIC (OVH_KEEP=1)"
-    else
-        rm -rf "$WORK" "$PUBLIC"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+ovh_scratch sandbox
 
 ovh_ensure_account "$ACCOUNT" "$ACCOUNT_HOME" || tap_bail "cannot create the account $ACCOUNT"
 ACCOUNT_UID=$(id -u "$ACCOUNT")

@@ -51,10 +51,7 @@ if ((${#missing[@]})) && [[ ${OVH_NO_INSTALL:-} != 1 ]]; then
 fi
 
 # ------------------------------------------------------------------ setup
-WORK=$(mktemp -d /tmp/ovh-workloads.XXXXXX)
-PUBLIC=$(mktemp -d /tmp/ovh-workloads-public.XXXXXX)
-chmod 0700 "$WORK"
-chmod 0755 "$PUBLIC"
+ovh_scratch workloads
 
 ovh_ensure_account "$ACCOUNT" "$ACCOUNT_HOME" || tap_bail "cannot create the account $ACCOUNT"
 ACCOUNT_UID=$(id -u "$ACCOUNT")
@@ -63,18 +60,7 @@ HOME_DIR=$(ovh_account_field "$ACCOUNT" 6)
 # The workloads' scratch space inside the workspace, as a user's project
 PROJECT=$HOME_DIR/workspace/ovh-workloads.$$
 
-# shellcheck disable=SC2317 # called by the trap
-cleanup() {
-    ovh_disconnect 2>/dev/null || true
-    ovh_activated_kill
-    if [[ ${OVH_KEEP:-} == 1 ]]; then
-        tap_diag "kept $WORK, $PUBLIC and $PROJECT (OVH_KEEP=1)"
-    else
-        rm -rf "$WORK" "$PUBLIC" "$PROJECT"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+OVH_SCRATCH_EXTRA+=("$PROJECT")
 
 ovh_make_payload "$PUBLIC/payload" 1.100.3
 SD_LISTEN_JS=$OVH_SOURCE_DIR/src/sd-listen.js

@@ -207,7 +207,7 @@ nspawn_stop() {
 
 # ---------------------------------------------------------------- one test's run
 # What the system tests share around the container (diag and bail come from
-# tests/system/lib-tap.sh, SRC from the test).
+# tests/lib-tap.sh, SRC from the test).
 
 # nspawn_workdir NAME MODE: WORK, a scratch directory for this run, and the
 # EXIT trap nspawn_cleanup. A test that builds the root in the background

@@ -49,8 +49,8 @@ ACCOUNT_DROPIN=/run/systemd/system/openvscode-server.service.d/40-openvscode-acc
 CONFD=/etc/openvscode-server/launcher.conf.d
 
 # ---------------------------------------------------------------- TAP
-# shellcheck source=tests/system/lib-tap.sh
-source "$SRC/tests/system/lib-tap.sh"
+# shellcheck source=tests/lib-tap.sh
+source "$SRC/tests/lib-tap.sh"
 t_start=$(now)
 
 # ---------------------------------------------------------------- preconditions

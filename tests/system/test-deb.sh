@@ -45,8 +45,8 @@ STATE=/var/lib/openvscode-server
 PORT=3000
 
 # ---------------------------------------------------------------- TAP
-# shellcheck source=tests/system/lib-tap.sh
-source "$SRC/tests/system/lib-tap.sh"
+# shellcheck source=tests/lib-tap.sh
+source "$SRC/tests/lib-tap.sh"
 t_start=$(now)
 
 # ---------------------------------------------------------------- preconditions

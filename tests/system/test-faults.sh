@@ -53,8 +53,8 @@ UNIT=openvscode-server.service
 SOCKET=openvscode-server.socket
 
 # ---------------------------------------------------------------- TAP
-# shellcheck source=tests/system/lib-tap.sh
-source "$SRC/tests/system/lib-tap.sh"
+# shellcheck source=tests/lib-tap.sh
+source "$SRC/tests/lib-tap.sh"
 
 # ---------------------------------------------------------------- preconditions
 reason=$(nspawn_possible) || skip_all "$reason"

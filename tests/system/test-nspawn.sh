@@ -46,8 +46,8 @@ CYCLES=${OVH_CYCLES:-5}
 TEST_NODE=/usr/local/lib/ovh-system-test/node
 
 # ---------------------------------------------------------------- TAP
-# shellcheck source=tests/system/lib-tap.sh
-source "$SRC/tests/system/lib-tap.sh"
+# shellcheck source=tests/lib-tap.sh
+source "$SRC/tests/lib-tap.sh"
 t_start=$(now)
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 

@@ -23,33 +23,8 @@ BUILD=${OVH_BUILD_DIR:?set OVH_BUILD_DIR to a configured meson build directory}
 MAX_EXPOSURE=${OVH_MAX_EXPOSURE:-2.0}
 MAX_EXPOSURE_TEMPLATE=${OVH_MAX_EXPOSURE_TEMPLATE:-2.0}
 
-n=0
-failures=0
-ok() { n=$((n + 1)); printf 'ok %d - %s\n' "$n" "$1"; }
-not_ok() {
-    n=$((n + 1)); failures=$((failures + 1))
-    printf 'not ok %d - %s\n' "$n" "$1"; shift
-    local line
-    for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
-}
-diag() { printf '# %s\n' "$*"; }
-# check DESCRIPTION COMMAND...: ok when COMMAND succeeds, its output as diagnostics otherwise.
-check() {
-    local desc=$1 out; shift
-    if out=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc" "$out"; fi
-}
-# expect DESCRIPTION ACTUAL EXPECTED
-expect() {
-    if [[ $2 == "$3" ]]; then ok "$1"; else not_ok "$1" "expected: $3" "actual:   $2"; fi
-}
-skip_all() {
-    if [[ ${CI:-} == true ]]; then
-        printf '1..1\nnot ok 1 - %s (CI=true: this machine must be able to run it)\n' "$1"
-        exit 1
-    fi
-    printf '1..0 # SKIP %s\n' "$1"
-    exit 77
-}
+# shellcheck source=tests/lib-tap.sh
+source "$SRC/tests/lib-tap.sh"
 
 for tool in systemd-analyze systemd-sysusers systemd-tmpfiles meson python3; do
     command -v "$tool" >/dev/null || skip_all "$tool is not installed"

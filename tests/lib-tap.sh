@@ -1,6 +1,8 @@
 # shellcheck shell=bash
-# TAP for the system tests: tests/system/test-*.sh source it directly, and
-# test-browser, test-idle and test-proxy through tests/browser/lib.sh.
+# TAP for the shell tests: tests/system/test-*.sh, tests/unit/test-units.sh
+# and tests/integration/test-real-server.sh source it directly, test-browser,
+# test-idle and test-proxy through tests/browser/lib.sh. (The other
+# integration tests use tests/integration/lib.sh's tap_* functions.)
 #
 # n counts the checks, failures the failed ones; each test prints its plan
 # (1..n) at the end, or calls finish.
