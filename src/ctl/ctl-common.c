@@ -233,6 +233,23 @@ int ctl_require_root_or_account(const CtlInstance *ci, const char *verb, GError 
                         ci->account ? ci->account->name : OVH_DEFAULT_USER, (unsigned) geteuid());
 }
 
+int ctl_instance_open(CtlInstance *ci, const char *user, const char *access_verb, bool socket, GError **error) {
+        int r;
+
+        r = ctl_require_systemd(error);
+        if (r < 0)
+                return r;
+        r = ctl_instance_load(ci, user, error);
+        if (r < 0)
+                return r;
+        if (access_verb) {
+                r = ctl_require_root_or_account(ci, access_verb, error);
+                if (r < 0)
+                        return r;
+        }
+        return ctl_require_unit(socket ? ci->socket_unit : ci->service_unit, error);
+}
+
 char *ctl_state_dir(const CtlInstance *ci) {
         return g_build_filename(ci->account->home, OVH_STATE_SUBDIR, NULL);
 }

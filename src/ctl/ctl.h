@@ -59,7 +59,7 @@ typedef struct {
         char *socket_unit;
         char *service_unit;
         char *runtime_dir; /* the unit's RuntimeDirectory= */
-        OvhConfig *config; /* read only by root: launcher.conf is 0600 */
+        OvhConfig *config; /* read only by root (the environment file is root's alone) */
         bool config_read;
         char **environment; /* the environment file's variables (default instance, root) */
         OvhAccount *account;
@@ -73,6 +73,11 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CtlInstance, ctl_instance_clear)
 int ctl_instance_load(CtlInstance *instance, const char *user, GError **error);
 /* Root, or the instance's account itself; EX_NOPERM for anyone else. */
 int ctl_require_root_or_account(const CtlInstance *instance, const char *verb, GError **error);
+/* How a verb about one instance starts: systemd runs, the instance loads
+ * (ctl_instance_load), the caller may see its token (root or the account:
+ * ctl_require_root_or_account, unless `access_verb` is NULL), and its
+ * socket unit (`socket`) or service unit is installed. */
+int ctl_instance_open(CtlInstance *instance, const char *user, const char *access_verb, bool socket, GError **error);
 /* A per-user instance name must be an existing account; fails early. */
 int ctl_check_instance_name(const char *user, GError **error);
 

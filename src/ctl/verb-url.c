@@ -300,16 +300,7 @@ int verb_url(int argc, char *argv[], GError **error) {
                 return r;
         if (optind < argc)
                 return ctl_usage_error(error, "url", "unexpected argument \"%s\"", argv[optind]);
-        r = ctl_require_systemd(error);
-        if (r < 0)
-                return r;
-        r = ctl_instance_load(&ci, user, error);
-        if (r < 0)
-                return r;
-        r = ctl_require_root_or_account(&ci, "url", error);
-        if (r < 0)
-                return r;
-        r = ctl_require_unit(ci.socket_unit, error);
+        r = ctl_instance_open(&ci, user, "url", true, error);
         if (r < 0)
                 return r;
         r = ctl_systemctl(&listen_text, &status, error, "show", "-P", "Listen", "--", ci.socket_unit, NULL);
@@ -457,16 +448,7 @@ int verb_token(int argc, char *argv[], GError **error) {
                 if (r < 0)
                         return r;
         }
-        r = ctl_require_systemd(error);
-        if (r < 0)
-                return r;
-        r = ctl_instance_load(&ci, user, error);
-        if (r < 0)
-                return r;
-        r = ctl_require_root_or_account(&ci, "token", error);
-        if (r < 0)
-                return r;
-        r = ctl_require_unit(ci.service_unit, error);
+        r = ctl_instance_open(&ci, user, "token", false, error);
         if (r < 0)
                 return r;
         if (g_str_equal(action, "rotate"))
