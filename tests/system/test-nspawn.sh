@@ -392,6 +392,17 @@ expect "environment: the server's state is in dev's home, dev's" \
     "$(IN stat -c '%U:%g %a' /home/dev/.openvscode-server 2>&1)" "dev:2345 700"
 stop_client
 journal_json -u openvscode-server.service >"$WORK/journal-1.json"
+# PUID and the credential together: systemd sets the credential up for the
+# User= of the start it began, and the account drop-in changes User= during
+# that start (ExecStartPre=+, daemon-reload). dev's server must read it.
+printf '%s\n' "$cred_token" | IN sh -c 'umask 077; cat >/etc/credstore/openvscode-server.connection-token'
+stop_service
+status=$(http "/?tkn=$cred_token")
+expect "environment + credential: dev's server takes the credential as its token (302)" "$status" 302
+[[ $status == 302 ]] || IN journalctl -u openvscode-server.service -n 15 --no-pager -o cat | sed 's/^/# journal: /'
+expect "environment + credential: the credential is dev's to read" \
+    "$(IN stat -c '%U' /run/credentials/openvscode-server.service/connection-token 2>&1)" dev
+IN rm /etc/credstore/openvscode-server.connection-token
 check "journal: SUDO_PASSWORD is reported at priority 4 (warning)" \
     bash -c "[[ \$(python3 -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if (e:=json.loads(l)).get(\"PRIORITY\")==\"4\" and \"SUDO_PASSWORD\" in str(e.get(\"MESSAGE\"))))' '$WORK/journal-1.json') -ge 1 ]]"
 IN sh -c ': >/etc/openvscode-server/environment'
