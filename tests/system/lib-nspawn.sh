@@ -249,6 +249,18 @@ nspawn_payload() {
     COMMIT=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["commit"])' "$PAYLOAD/product.json")
 }
 
+# wait_http PATH EXPECTED SECONDS: polls until GET PATH, through the test's
+# own http PATH (the status code of a request into the container), answers
+# EXPECTED.
+wait_http() {
+    local deadline=$(($(date +%s) + $3))
+    while (($(date +%s) < deadline)); do
+        [[ $(http "$1") == "$2" ]] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
     set -euo pipefail
     case ${1:-} in

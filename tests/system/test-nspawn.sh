@@ -121,15 +121,6 @@ headers() {
     printf 'url = "http://127.0.0.1:%s%s"\noutput = "/dev/null"\ndump-header = "-"\nsilent\nmax-time = 30\n' "$PORT" "$1" |
         IN curl -K - 2>/dev/null || true
 }
-# wait_http PATH EXPECTED SECONDS: polls until GET PATH answers EXPECTED.
-wait_http() {
-    local deadline=$(($(date +%s) + $3))
-    while (($(date +%s) < deadline)); do
-        [[ $(http "$1") == "$2" ]] && return 0
-        sleep 0.1
-    done
-    return 1
-}
 unit_prop() { IN systemctl show -P "$2" "$1"; }
 main_pid() { unit_prop openvscode-server.service MainPID; }
 # service_pids [UNIT]: every process of the unit's control group
@@ -495,9 +486,4 @@ IN systemctl poweroff >/dev/null 2>&1 || true
 nspawn_wait_exit 60
 diag "total time $(elapsed "$t_start") s"
 
-printf '1..%d\n' "$n"
-if ((failures)); then
-    diag "$failures of $n checks failed"
-    exit 1
-fi
-exit 0
+finish

@@ -299,9 +299,4 @@ is "$statedir/.ssh/authorized_keys" "0:0 644" "root's file left alone"
 is "$config_dest" "0:$gid 640" "an admin's 0640 with the account's group is left alone"
 is "$environment_dest" "0:0 600" "after chmod 0644"
 
-printf '1..%d\n' "$n"
-if ((failures)); then
-    diag "$failures of $n checks failed"
-    exit 1
-fi
-exit 0
+finish
