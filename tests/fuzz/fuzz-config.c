@@ -123,6 +123,28 @@ static GPtrArray *tokens_of(const char *data, size_t size, char **env) {
         return tokens;
 }
 
+/* The files of an input split into `n` parts, as ovh_config_load() applies
+ * them: launcher.conf, then the drop-ins in order. The last part is the
+ * environment when there are two or more. */
+static int load_files(OvhConfig *config, const char *starts[MAX_PARTS], const size_t lengths[MAX_PARTS], size_t n,
+                      GError **error) {
+        size_t n_files = n >= 2 ? n - 1 : n;
+        int r = 0;
+
+        for (size_t i = 0; i < n_files && r >= 0; i++) {
+                g_autofree char *origin =
+                        i == 0 ? g_strdup("/etc/openvscode-server/launcher.conf")
+                               : g_strdup_printf("/etc/openvscode-server/launcher.conf.d/%02zu.conf", i);
+                r = ovh_config_load_data(config, origin, starts[i], lengths[i], error);
+        }
+        return r;
+}
+
+/* The environment of an input split into `n` parts (empty below two). */
+static char **environment_part(const char *starts[MAX_PARTS], const size_t lengths[MAX_PARTS], size_t n) {
+        return n >= 2 ? environment_of(starts[n - 1], lengths[n - 1]) : g_new0(char *, 1);
+}
+
 /* The message of the first error of `data` up to `stage` (1: the files, 2:
  * then the environment), or NULL when there is none. */
 static char *stage_error(const char *data, size_t size, int stage) {
@@ -133,15 +155,9 @@ static char *stage_error(const char *data, size_t size, int stage) {
         int r = 0;
 
         size_t n = split_parts(data, size, starts, lengths);
-        size_t n_files = n >= 2 ? n - 1 : n;
-        for (size_t i = 0; i < n_files && r >= 0; i++) {
-                g_autofree char *origin =
-                        i == 0 ? g_strdup("/etc/openvscode-server/launcher.conf")
-                               : g_strdup_printf("/etc/openvscode-server/launcher.conf.d/%02zu.conf", i);
-                r = ovh_config_load_data(config, origin, starts[i], lengths[i], &error);
-        }
+        r = load_files(config, starts, lengths, n, &error);
         if (r >= 0 && stage >= 2) {
-                g_auto(GStrv) env = n >= 2 ? environment_of(starts[n - 1], lengths[n - 1]) : g_new0(char *, 1);
+                g_auto(GStrv) env = environment_part(starts, lengths, n);
                 r = ovh_config_apply_environment(config, (const char *const *) env, NULL, &error);
         }
         return error ? g_strdup(error->message) : NULL;
@@ -205,17 +221,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         int r = 0;
 
         size_t n = split_parts((const char *) data, size, starts, lengths);
-        size_t n_files = n >= 2 ? n - 1 : n;
-        env = n >= 2 ? environment_of(starts[n - 1], lengths[n - 1]) : g_new0(char *, 1);
+        env = environment_part(starts, lengths, n);
         g_autoptr(GPtrArray) tokens = tokens_of((const char *) data, size, env);
 
         /* 1. The files, as ovh_config_load() applies them. */
-        for (size_t i = 0; i < n_files && r >= 0; i++) {
-                g_autofree char *origin =
-                        i == 0 ? g_strdup("/etc/openvscode-server/launcher.conf")
-                               : g_strdup_printf("/etc/openvscode-server/launcher.conf.d/%02zu.conf", i);
-                r = ovh_config_load_data(config, origin, starts[i], lengths[i], &error);
-        }
+        r = load_files(config, starts, lengths, n, &error);
         if (error)
                 drop_fixed_text_tokens(error->message, (const char *) data, size, 1, tokens);
         fuzz_check_error(r, error, tokens, "ovh_config_load_data");
