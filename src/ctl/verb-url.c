@@ -361,7 +361,6 @@ static const char *token_help = "openvscodectl token show [--user NAME]\n"
 static int token_rotate(CtlInstance *ci, GError **error) {
         g_auto(TokenPlan) t = {};
         g_autofree char *token = NULL;
-        g_autofree char *where = NULL;
         struct stat st;
         int r;
 
