@@ -266,7 +266,7 @@ char *ctl_config_dropin(const char *name) {
 int ctl_server_context_init(CtlServerContext *c, const CtlInstance *ci, GError **error) {
         int r;
 
-        *c = (CtlServerContext){ .no_socket = { .fd = -1, .fdname = (char *) "none" } };
+        *c = (CtlServerContext){ 0 };
         r = ovh_payload_resolve(ci->config->root, ci->config->node, &c->payload, error);
         if (r < 0)
                 return r;
@@ -284,7 +284,6 @@ int ctl_server_context_init(CtlServerContext *c, const CtlInstance *ci, GError *
                 .config = ci->config,
                 .account = ci->account,
                 .payload = &c->payload,
-                .listen_socket = &c->no_socket,
                 .launcher_environ = (const char *const *) environ,
         };
         return 0;

@@ -44,7 +44,7 @@ extern const char *const ctl_credstore_dirs[];
 /* set-user: the launcher.conf.d text, the tmpfiles.d override (the
  * package's tmpfiles text with the state tree's lines moved to HOME and
  * given to USER:GROUP). The unit's User=/Group= follow at the next start
- * (openvscode-launcher --prepare-unit, src/launcher/unit.h). */
+ * (openvscode-launcher --prepare-unit, src/core/unit.h). */
 char *ctl_user_config_text(const char *user, const char *group);
 char *ctl_user_tmpfiles_text(const char *package_text, const char *package_state_dir, const char *home,
                              const char *user, const char *group);

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 
 #include "account.h"
-#include "conf.h"
+#include "config.h"
 #include "sandbox.h"
 #include "server.h"
 
@@ -86,7 +86,6 @@ typedef struct {
         OvhPayload payload;
         OvhSandboxProgram filter;
         OvhServerPlan plan;
-        OvhListen no_socket;
 } CtlServerContext;
 
 int ctl_server_context_init(CtlServerContext *context, const CtlInstance *instance, GError **error);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* sudo enable|disable|status: the container's SUDO_PASSWORD and
- * SUDO_PASSWORD_HASH (src/launcher/sudo.c does the work). */
+ * SUDO_PASSWORD_HASH (src/core/sudo.c does the work). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>

@@ -602,7 +602,6 @@ static int run(int argc, char *argv[], GError **error) {
                 .payload = &payload,
                 .sd_listen_js = sd_listen_js(),
                 .token_file = runtime_token,
-                .listen_socket = &listen_socket,
                 .launcher_environ = (const char *const *) environ,
         };
         server_argv = ovh_server_argv(&plan);
@@ -675,7 +674,7 @@ static int run(int argc, char *argv[], GError **error) {
                 goto out;
         }
 
-        server_env = ovh_server_environ(&plan, getpid());
+        server_env = ovh_server_environ(&plan, getpid(), listen_socket.fdname);
         ovh_log_info("starting VS Code server %s as %s on %s (token: %s, seccomp: %s)",
                      payload.version ? payload.version : "(unknown version)", account->name, listen_socket.description,
                      ovh_token_source_name(token_source.kind), config->seccomp ? "on" : "off");

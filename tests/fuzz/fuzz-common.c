@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "conf.h"
+#include "config.h"
 #include "ovh-error.h"
 
 static char *secrets_dir;

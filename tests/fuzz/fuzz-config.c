@@ -35,7 +35,7 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "conf.h"
+#include "config.h"
 #include "fuzz-common.h"
 #include "config.h"
 #include "ovh-error.h"

@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "conf.h"
+#include "config.h"
 #include "config.h"
 #include "envfile.h"
 #include "fuzz-common.h"

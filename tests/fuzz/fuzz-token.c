@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer harness: the token rules (src/shared/token-rules.c).
+ * libFuzzer harness: the token rules (src/core/token-rules.c).
  *
  * The input is the content of a token file. ovh_token_from_contents() and
  * ovh_token_valid() are compared with a model written from their

@@ -44,7 +44,7 @@ TEST_NODE=/usr/local/lib/ovh-system-test/node
 TEST_DIR=/usr/local/lib/ovh-ctl-test # tests/ctl, read-only in the container
 CTL=/usr/bin/openvscodectl
 DROPINS=/etc/systemd/system/openvscode-server.service.d
-# written by the launcher's --prepare-unit at each start (src/launcher/unit.h)
+# written by the launcher's --prepare-unit at each start (src/core/unit.h)
 ACCOUNT_DROPIN=/run/systemd/system/openvscode-server.service.d/40-openvscode-account.conf
 CONFD=/etc/openvscode-server/launcher.conf.d
 

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "conf.h"
 #include "config.h"
 #include "ovh-error.h"
 

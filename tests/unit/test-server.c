@@ -11,7 +11,6 @@ typedef struct {
         OvhConfig *config;
         OvhAccount account;
         OvhPayload payload;
-        OvhListen listen;
         OvhServerPlan plan;
 } Fixture;
 
@@ -23,14 +22,12 @@ static void fixture_init(Fixture *f, const char *const *environ_) {
         f->payload = (OvhPayload){ .root = "/usr/lib/openvscode-server",
                                    .node = "/usr/lib/openvscode-server/node",
                                    .server_main = "/usr/lib/openvscode-server/out/server-main.js" };
-        f->listen = (OvhListen){ .fd = 3, .fdname = "openvscode-server.socket" };
         f->plan = (OvhServerPlan){
                 .config = f->config,
                 .account = &f->account,
                 .payload = &f->payload,
                 .sd_listen_js = "/usr/libexec/openvscode-host/sd-listen.js",
                 .token_file = "/run/openvscode-server/connection-token",
-                .listen_socket = &f->listen,
                 .launcher_environ = environ_,
         };
 }
@@ -102,7 +99,7 @@ static void test_environ(void) {
         Fixture f;
         fixture_init(&f, launcher_env);
         f.config->time_zone = g_strdup("Europe/Berlin");
-        g_auto(GStrv) env = ovh_server_environ(&f.plan, 4242);
+        g_auto(GStrv) env = ovh_server_environ(&f.plan, 4242, "openvscode-server.socket");
         g_autofree char *joined = g_strjoinv("|", env);
         g_assert_cmpstr(joined, ==,
                         "HOME=/home/alice|USER=alice|LOGNAME=alice|SHELL=/bin/bash|"
@@ -113,7 +110,7 @@ static void test_environ(void) {
 
         /* No LANG inherited: C.UTF-8 so file names and terminals are UTF-8. */
         fixture_init(&f, NULL);
-        g_auto(GStrv) env2 = ovh_server_environ(&f.plan, 1);
+        g_auto(GStrv) env2 = ovh_server_environ(&f.plan, 1, "openvscode-server.socket");
         g_assert_true(g_strv_contains((const char *const *) env2, "LANG=C.UTF-8"));
         ovh_config_free(f.config);
 }

@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 
-#include "conf.h"
+#include "config.h"
 #include "ovh-error.h"
 #include "token-rules.h"
 #include "token.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The account drop-in of --prepare-unit (src/launcher/unit.c): pure text. */
+/* The account drop-in of --prepare-unit (src/core/unit.c): pure text. */
 #include <glib.h>
 #include <string.h>
 

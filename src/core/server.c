@@ -182,12 +182,12 @@ static GPtrArray *account_environ(const OvhServerPlan *plan) {
         return env;
 }
 
-char **ovh_server_environ(const OvhServerPlan *plan, pid_t pid) {
+char **ovh_server_environ(const OvhServerPlan *plan, pid_t pid, const char *listen_fdname) {
         GPtrArray *env = account_environ(plan);
 
         g_ptr_array_add(env, g_strdup("LISTEN_FDS=1"));
         g_ptr_array_add(env, g_strdup_printf("LISTEN_PID=%d", (int) pid));
-        g_ptr_array_add(env, g_strdup_printf("LISTEN_FDNAMES=%s", plan->listen_socket->fdname));
+        g_ptr_array_add(env, g_strdup_printf("LISTEN_FDNAMES=%s", listen_fdname));
         g_ptr_array_add(env, NULL);
         return (char **) g_ptr_array_free(env, FALSE);
 }

@@ -4,8 +4,7 @@
 #include <glib.h>
 
 #include "account.h"
-#include "conf.h"
-#include "listen.h"
+#include "config.h"
 
 /* The server payload ("Root"): an openvscode-server release tree or VS
  * Code's server from the npm package (lib/vscode). */
@@ -32,7 +31,6 @@ typedef struct {
         const OvhPayload *payload;
         const char *sd_listen_js;
         const char *token_file; /* NULL with [Auth] Mode=none */
-        const OvhListen *listen_socket;
         const char *const *launcher_environ;
 } OvhServerPlan;
 
@@ -40,14 +38,16 @@ typedef struct {
 char **ovh_server_argv(const OvhServerPlan *plan);
 
 /* Pure: the server's environment, rebuilt from scratch: HOME USER LOGNAME
- * SHELL PATH LANG LC_* TZ and LISTEN_*; nothing else is inherited. */
-char **ovh_server_environ(const OvhServerPlan *plan, pid_t pid);
+ * SHELL PATH LANG LC_* TZ and LISTEN_FDS=1, LISTEN_PID=pid and
+ * LISTEN_FDNAMES=listen_fdname for the one socket at fd 3 (the plan itself
+ * knows no socket: openvscodectl builds the same plan without one);
+ * nothing else is inherited. */
+char **ovh_server_environ(const OvhServerPlan *plan, pid_t pid, const char *listen_fdname);
 
 /* Pure: VS Code's own CLI for the account (--install-extension,
  * --list-extensions ...): NODE ROOT/out/server-main.js with the server's
  * --server-data-dir, --user-data-dir and --extensions-dir, then
- * `arguments`. The plan's sd_listen_js, token_file and listen_socket are
- * not used. */
+ * `arguments`. The plan's sd_listen_js and token_file are not used. */
 char **ovh_server_cli_argv(const OvhServerPlan *plan, char *const *arguments);
 
 /* Pure: the server's environment without LISTEN_*: for the CLI. */

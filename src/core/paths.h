@@ -22,7 +22,7 @@
 #define OVH_CREDENTIALS_ROOT "/run/credentials" /* systemd: /run/credentials/UNIT/NAME */
 
 /* The account's drop-in, written by the launcher's --prepare-unit at each
- * start (src/launcher/unit.h): runtime state that follows the configuration. */
+ * start (src/core/unit.h): runtime state that follows the configuration. */
 #define OVH_ACCOUNT_UNIT_DROPIN_DIR "/run/systemd/system/" OVH_SERVICE_UNIT ".d"
 #define OVH_ACCOUNT_UNIT_DROPIN OVH_ACCOUNT_UNIT_DROPIN_DIR "/40-openvscode-account.conf"
 

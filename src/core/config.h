@@ -77,3 +77,11 @@ int ovh_parse_umask(const char *text, mode_t *ret);
 int ovh_parse_boolean(const char *text, bool *ret);
 /* True if `s` has an ASCII control character (below 0x20, or 0x7f). */
 bool ovh_has_control_chars(const char *s);
+
+/* The linuxserver container's variables, so a docker-compose `environment:`
+ * block pasted into /etc/openvscode-server/environment keeps working:
+ * PUID PGID TZ UMASK CONNECTION_TOKEN CONNECTION_SECRET and FILE__NAME=path.
+ * They override launcher.conf (they are the more specific, per-host choice).
+ * Warnings (e.g. SUDO_PASSWORD, handled by `openvscodectl sudo`) are
+ * appended to `warnings` for the caller to log. */
+int ovh_config_apply_environment(OvhConfig *config, const char *const *envp, GPtrArray *warnings, GError **error);

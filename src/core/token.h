@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "conf.h"
+#include "config.h"
 
 /* Where the connection token comes from, in DESIGN section 2's precedence:
  * credential connection-token > CONNECTION_SECRET / [Auth] TokenFile >
