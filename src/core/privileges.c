@@ -3,18 +3,15 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <stdio.h>
 #include <sys/capability.h>
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "ovh-error.h"
 
-static void cap_free_p(cap_t *c) {
-        if (*c)
-                cap_free(*c);
-}
-#define _cleanup_cap_ __attribute__((cleanup(cap_free_p)))
 
 int ovh_privileges_act_as(const OvhAccount *account, GError **error) {
         if (geteuid() != 0)
@@ -29,6 +26,26 @@ int ovh_privileges_act_as(const OvhAccount *account, GError **error) {
                                 "CAP_SETGID in CapabilityBoundingSet=",
                                 account->name);
         return 0;
+}
+
+int ovh_acting_as_begin(OvhActingAs *scope, const OvhAccount *account, GError **error) {
+        int r = ovh_privileges_act_as(account, error);
+        scope->acting = r >= 0;
+        return r;
+}
+
+void ovh_acting_as_end(OvhActingAs *scope) {
+        if (!scope->acting)
+                return;
+        scope->acting = false;
+        /* Going on with the account's file-system identity would let every
+         * later root step act with the wrong identity; this cannot happen
+         * while we hold CAP_SETUID (which the act_as step proved), so stop
+         * as the explicit form always did: one line, EX_OSERR. */
+        if (ovh_privileges_act_as_self(NULL) < 0) {
+                fputs("<3>cannot restore the file-system identity\n", stderr);
+                _exit(EX_OSERR);
+        }
 }
 
 int ovh_privileges_act_as_self(GError **error) {

@@ -13,6 +13,26 @@
 int ovh_privileges_act_as(const OvhAccount *account, GError **error);
 int ovh_privileges_act_as_self(GError **error);
 
+/* "Act as the account" for the rest of a block:
+ *
+ *         g_auto(OvhActingAs) as_account = OVH_ACTING_AS_INIT;
+ *         r = ovh_acting_as_begin(&as_account, account, error);
+ *         if (r < 0)
+ *                 return r;
+ *         ... file-system work as the account ...
+ *
+ * The identity comes back when the variable goes out of scope, or earlier
+ * with ovh_acting_as_end(). Restoring cannot fail once acting succeeded (root
+ * sets its own fsuid back); if it ever does, the process exits with EX_OSERR
+ * rather than go on as the account. */
+typedef struct {
+        bool acting;
+} OvhActingAs;
+#define OVH_ACTING_AS_INIT ((OvhActingAs){ .acting = false })
+int ovh_acting_as_begin(OvhActingAs *scope, const OvhAccount *account, GError **error);
+void ovh_acting_as_end(OvhActingAs *scope);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OvhActingAs, ovh_acting_as_end)
+
 /* The identity switch and capability drop (DESIGN sections 1 and 4), in the
  * order that works: bounding set while still privileged, ambient, groups,
  * gid, uid (verified), then permitted/effective/inheritable; finally
