@@ -14,7 +14,7 @@ typedef enum {
         OVH_AUTH_NONE,
 } OvhAuthMode;
 
-typedef struct {
+typedef struct OvhConfig {
         /* [Server] */
         char *root;
         char *node;

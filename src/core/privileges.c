@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <grp.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/capability.h>
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
@@ -11,7 +13,7 @@
 
 #include "cleanup.h"
 #include "ovh-error.h"
-
+#include "paths.h"
 
 int ovh_privileges_act_as(const OvhAccount *account, GError **error) {
         if (geteuid() != 0)
@@ -142,5 +144,33 @@ int ovh_privileges_drop(const OvhAccount *account, bool keep_for_sudo, GError **
 
         if (!keep_for_sudo && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return ovh_fail(error, EX_OSERR, errno, "cannot set no_new_privs: %s", g_strerror(errno));
+        return 0;
+}
+
+bool ovh_privileges_no_new_privs(void) {
+        g_autofree char *status = NULL;
+        if (!g_file_get_contents("/proc/self/status", &status, NULL, NULL))
+                return false;
+        const char *line = strstr(status, "\nNoNewPrivs:");
+        return line && strtol(line + strlen("\nNoNewPrivs:"), NULL, 10) == 1;
+}
+
+int ovh_privileges_check_start(const OvhConfig *config, const OvhAccount *account, const char *origin, GError **error) {
+        if (geteuid() == 0)
+                return 0;
+        if (geteuid() != account->uid || getegid() != account->gid) {
+                g_autofree char *self = ovh_account_describe_self();
+                return ovh_fail(error, EX_NOPERM, EPERM,
+                                "%s names %s:%s, but the launcher was started as %s and cannot switch; restart the "
+                                "service (systemctl restart " OVH_SERVICE_UNIT "), whose ExecStartPre=+ sets "
+                                "User=/Group= from the configuration, or start the launcher as root",
+                                origin, account->name, account->group_name, self);
+        }
+        if (config->allow_sudo && config->seccomp)
+                return ovh_fail(error, EX_CONFIG, EPERM,
+                                "%s: [Sandbox] AllowSudo=yes, but the launcher was not started as root, so it could "
+                                "not load its seccomp filter without no_new_privs; enable sudo with openvscodectl "
+                                "sudo enable (it writes the unit drop-in that starts it as root)",
+                                ovh_config_origin(config, "Sandbox", "AllowSudo"));
         return 0;
 }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "account.h"
+#include "config.h"
 
 /* File-system identity only (setfsuid/setfsgid): while acting as the
  * account, files are created as the account and the kernel drops root's
@@ -40,3 +41,14 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OvhActingAs, ovh_acting_as_end)
  * and no_new_privs is not set, so sudo can raise privileges again.
  * When not running as root the account must be the caller itself. */
 int ovh_privileges_drop(const OvhAccount *account, bool keep_for_sudo, GError **error);
+
+/* True when no_new_privs is already set on this process (NoNewPrivs: 1 in
+ * /proc/self/status): sudo cannot work in such a start. */
+bool ovh_privileges_no_new_privs(void);
+
+/* Started without root (the units' User=): the configuration must name the
+ * account systemd started us as, before anything is looked at or written.
+ * A mismatch means the unit and the configuration disagree, which only a
+ * restart (ExecStartPre=+ --prepare-unit) or a drop-in resolves. Also
+ * refuses AllowSudo=yes with seccomp, which needs a root start. */
+int ovh_privileges_check_start(const OvhConfig *config, const OvhAccount *account, const char *origin, GError **error);

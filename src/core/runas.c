@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ovh-error.h"
+#include "paths.h"
 #include "privileges.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -166,4 +167,35 @@ int ovh_run_as_account(const OvhRunAs *run, int *ret_status, char **ret_stderr, 
         }
         *ret_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         return 0;
+}
+
+int ovh_server_cli_run(const OvhServerPlan *plan, const OvhSandboxProgram *filter, char *const *arguments,
+                       int timeout_sec, int *ret_status, char **ret_stderr, GError **error) {
+        g_auto(GStrv) argv = ovh_server_cli_argv(plan, arguments);
+        g_auto(GStrv) envp = ovh_server_cli_environ(plan);
+        OvhRunAs run = {
+                .account = plan->account,
+                .umask = plan->config->umask,
+                .filter = filter && filter->main ? filter : NULL,
+                .argv = argv,
+                .envp = envp,
+                .cwd = plan->account->home,
+                .timeout_sec = timeout_sec,
+                .capture_stderr = ret_stderr != NULL,
+        };
+        fflush(stdout);
+        fflush(stderr);
+        return ovh_run_as_account(&run, ret_status, ret_stderr, error);
+}
+
+char *ovh_extensions_read_manifest(const OvhAccount *account) {
+        g_autofree char *path =
+                g_build_filename(account->home, OVH_STATE_SUBDIR, "extensions", "extensions.json", NULL);
+        g_auto(OvhActingAs) as_account = OVH_ACTING_AS_INIT;
+        char *manifest = NULL;
+
+        if (ovh_acting_as_begin(&as_account, account, NULL) < 0)
+                return NULL;
+        (void) g_file_get_contents(path, &manifest, NULL, NULL);
+        return manifest;
 }

@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include "config.h"
 #include "ovh-error.h"
 
 #ifndef AF_VSOCK
@@ -559,4 +560,17 @@ int ovh_sandbox_load(const OvhSandboxProgram *p, GError **error) {
         if (r < 0 || !p->late)
                 return r;
         return load_one(p->late, p->n_late, error);
+}
+
+int ovh_sandbox_program_for_config(const OvhConfig *config, const OvhSandboxProgram *prebuilt, OvhSandboxProgram *ret,
+                                   GError **error) {
+        *ret = (OvhSandboxProgram){};
+        if (!config->seccomp)
+                return 0;
+        OvhSandboxOptions options = {
+                .allow_namespaces = config->allow_namespaces,
+                .allow_syscalls = config->allow_syscalls,
+                .deny_syscalls = config->deny_syscalls,
+        };
+        return ovh_sandbox_program(&options, prebuilt, ret, error);
 }

@@ -56,6 +56,7 @@ typedef struct {
 } OvhSandboxProgram;
 
 void ovh_sandbox_program_clear(OvhSandboxProgram *program);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OvhSandboxProgram, ovh_sandbox_program_clear)
 
 /* Exports a libseccomp filter as a classic-BPF program (g_free it). */
 int ovh_sandbox_export(scmp_filter_ctx filter, struct sock_filter **ret_prog, size_t *ret_len, GError **error);
@@ -93,3 +94,10 @@ const OvhLateRule *ovh_sandbox_late_table(void);
  * personality, socket families, ioctl requests) and clone3 are built by
  * ovh_sandbox_build() in addition. */
 const OvhDenyRule *ovh_sandbox_deny_table(void);
+
+/* The program [Sandbox] asks for: none with Seccomp=no (ret stays empty),
+ * else ovh_sandbox_program() with AllowNamespaces=, AllowSyscalls= and
+ * DenySyscalls=. */
+typedef struct OvhConfig OvhConfig;
+int ovh_sandbox_program_for_config(const OvhConfig *config, const OvhSandboxProgram *prebuilt, OvhSandboxProgram *ret,
+                                   GError **error);

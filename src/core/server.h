@@ -16,6 +16,7 @@ typedef struct {
 } OvhPayload;
 
 void ovh_payload_clear(OvhPayload *payload);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OvhPayload, ovh_payload_clear)
 
 /* Resolves Root= (default /usr/lib/openvscode-server) and Node= (default
  * ROOT/node when it exists, else /usr/bin/node); EX_NOINPUT when missing. */

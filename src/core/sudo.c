@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "command.h"
+#include "config.h"
 #include "fileio.h"
 #include "ovh-error.h"
 #include "paths.h"
@@ -365,4 +366,51 @@ int ovh_sudo_disable(const OvhSudoPaths *p, const char *account, bool *ret_unit_
                 return r;
         *ret_unit_changed = r > 0;
         return 0;
+}
+
+int ovh_sudo_apply_environment(const OvhConfig *config, const char *config_file, const char *account,
+                               OvhSudoAction *ret_action, bool *ret_changed, GError **error) {
+        g_autofree char *hash = NULL;
+        OvhSudoPaths paths = {};
+        OvhSudoState state;
+        int r = 0;
+
+        *ret_action = OVH_SUDO_UNTOUCHED;
+        *ret_changed = false;
+        ovh_sudo_paths_init(&paths, config_file);
+        ovh_sudo_read_state(&paths, &state);
+
+        if (config->sudo_password_hash) {
+                r = ovh_sudo_check_hash(config->sudo_password_hash,
+                                        ovh_config_origin(config, "Sudo", "SUDO_PASSWORD_HASH"), error);
+                if (r >= 0)
+                        hash = g_strdup(config->sudo_password_hash);
+        } else if (config->sudo_password) {
+                /* Keep the hash when it already is this password's: a new
+                 * salt at every start would be a change. */
+                hash = ovh_sudo_current_hash(account);
+                if (!hash || !ovh_sudo_password_matches(config->sudo_password, hash)) {
+                        g_clear_pointer(&hash, g_free);
+                        r = ovh_sudo_hash_password(config->sudo_password, &hash, error);
+                }
+        }
+
+        if (r >= 0 && hash && !state.sudo_installed)
+                r = ovh_fail(error, EX_CONFIG, ENOENT,
+                             "%s is set, but sudo is not installed; install sudo or remove the variable from %s",
+                             config->sudo_password_hash ? "SUDO_PASSWORD_HASH" : "SUDO_PASSWORD", OVH_ENVIRONMENT_FILE);
+        else if (r >= 0 && hash) {
+                r = ovh_sudo_enable(&paths, account, hash, OVH_SUDO_BY_ENVIRONMENT, ret_changed, error);
+                if (r >= 0)
+                        *ret_action = OVH_SUDO_ENABLED_FROM_ENVIRONMENT;
+        } else if (r >= 0 && ovh_sudo_state_enabled(&state) && state.by_environment) {
+                r = ovh_sudo_disable(&paths, account, ret_changed, error);
+                if (r >= 0)
+                        *ret_action = OVH_SUDO_DISABLED_FROM_ENVIRONMENT;
+        }
+
+        if (hash)
+                explicit_bzero(hash, strlen(hash));
+        ovh_sudo_paths_clear(&paths);
+        return r < 0 ? r : 0;
 }

@@ -83,3 +83,17 @@ int ovh_sudo_disable(const OvhSudoPaths *paths, const char *account, bool *ret_u
 /* The account's current password field from /etc/shadow (root only), or
  * NULL. */
 char *ovh_sudo_current_hash(const char *account);
+
+/* SUDO_PASSWORD / SUDO_PASSWORD_HASH at start (openvscode-launcher
+ * --prepare-unit): set, the same steps as `openvscodectl sudo enable`;
+ * unset, undo what an earlier start did from them (never what openvscodectl
+ * did). *ret_action says which happened (for the caller's log), and
+ * *ret_changed whether a unit drop-in changed (systemd must reload). */
+typedef enum {
+        OVH_SUDO_UNTOUCHED,
+        OVH_SUDO_ENABLED_FROM_ENVIRONMENT,
+        OVH_SUDO_DISABLED_FROM_ENVIRONMENT,
+} OvhSudoAction;
+typedef struct OvhConfig OvhConfig;
+int ovh_sudo_apply_environment(const OvhConfig *config, const char *config_file, const char *account,
+                               OvhSudoAction *ret_action, bool *ret_changed, GError **error);

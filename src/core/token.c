@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ovh-error.h"
+#include "privileges.h"
 #include "paths.h"
 #include "token-rules.h"
 
@@ -187,4 +188,47 @@ fail:
         return ovh_fail(error, e == ENOSPC || e == EDQUOT ? EX_CANTCREAT : EX_IOERR, e,
                         "cannot write the token file %s: %s; free space or fix permissions and restart", path,
                         g_strerror(e));
+}
+
+char *ovh_token_runtime_path(const char *runtime_directory, const char *account_name) {
+        if (runtime_directory && g_path_is_absolute(runtime_directory)) {
+                g_autofree char *first = g_strndup(runtime_directory, strcspn(runtime_directory, ":"));
+                return g_build_filename(first, OVH_RUNTIME_TOKEN_NAME, NULL);
+        }
+        return g_build_filename(OVH_RUNTIME_DIR, account_name, OVH_RUNTIME_TOKEN_NAME, NULL);
+}
+
+int ovh_token_write_runtime(const char *path, const char *token, const OvhAccount *account, bool in_runtime_directory,
+                            GError **error) {
+        g_autofree char *dir = g_path_get_dirname(path);
+        g_autofree char *parent = g_path_get_dirname(dir);
+        bool root = geteuid() == 0;
+        struct stat st;
+        int r;
+
+        if (!root || in_runtime_directory) {
+                if (g_mkdir_with_parents(dir, 0755) < 0)
+                        return ovh_fail(error, EX_CANTCREAT, errno, "cannot create %s: %s", dir, g_strerror(errno));
+                return ovh_token_write_file(path, token, 0400, root ? account->uid : (uid_t) -1,
+                                            root ? account->gid : (gid_t) -1, error);
+        }
+
+        if (g_mkdir_with_parents(parent, 0755) < 0)
+                return ovh_fail(error, EX_CANTCREAT, errno, "cannot create %s: %s", parent, g_strerror(errno));
+        if (mkdir(dir, 0700) == 0) {
+                if (chown(dir, account->uid, account->gid) < 0)
+                        return ovh_fail(error, EX_CANTCREAT, errno, "cannot give %s to %s: %s", dir, account->name,
+                                        g_strerror(errno));
+        } else if (errno != EEXIST) {
+                return ovh_fail(error, EX_CANTCREAT, errno, "cannot create %s: %s", dir, g_strerror(errno));
+        }
+        if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != account->uid || (st.st_mode & 077))
+                return ovh_fail(error, EX_CANTCREAT, EPERM,
+                                "%s must be a directory of %s with mode 0700; remove it (rm -r %s) and start again",
+                                dir, account->name, dir);
+        g_auto(OvhActingAs) as_account = OVH_ACTING_AS_INIT;
+        r = ovh_acting_as_begin(&as_account, account, error);
+        if (r < 0)
+                return r;
+        return ovh_token_write_file(path, token, 0400, (uid_t) -1, (gid_t) -1, error);
 }

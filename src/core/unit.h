@@ -5,6 +5,8 @@
 #include <stdbool.h>
 
 #include "account.h"
+#include "config.h"
+#include "sudo.h"
 
 /* The unit drop-in that follows from the configured account.
  *
@@ -23,3 +25,21 @@ bool ovh_unit_home_hidden(const char *home);
  * User=/Group= already say it (the default account and its group).
  * `origin` names where the choice came from, for the comment. */
 char *ovh_unit_account_dropin_text(const OvhAccount *account, const char *origin);
+
+/* openvscode-launcher --prepare-unit, the default unit's ExecStartPre=+,
+ * with full privileges and the unit's environment, before the start proper:
+ * writes (or removes) the account drop-in in /run, applies SUDO_PASSWORD(_HASH)
+ * (ovh_sudo_apply_environment), and when a drop-in changed reloads systemd so
+ * the ExecStart= that follows runs with it. The account drop-in reaches
+ * systemd even when the sudo part fails; the error is then the sudo one, and
+ * a reload failure on top becomes *ret->reload_warning. */
+typedef struct {
+        OvhAccount *account; /* the configured account */
+        char *account_origin; /* where it was chosen */
+        bool account_dropin_written;
+        OvhSudoAction sudo;
+        char *reload_warning;
+} OvhUnitPrepared;
+void ovh_unit_prepared_clear(OvhUnitPrepared *prepared);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OvhUnitPrepared, ovh_unit_prepared_clear)
+int ovh_unit_prepare(const OvhConfig *config, const char *config_file, OvhUnitPrepared *ret, GError **error);

@@ -270,16 +270,9 @@ int ctl_server_context_init(CtlServerContext *c, const CtlInstance *ci, GError *
         r = ovh_payload_resolve(ci->config->root, ci->config->node, &c->payload, error);
         if (r < 0)
                 return r;
-        if (ci->config->seccomp) {
-                OvhSandboxOptions options = {
-                        .allow_namespaces = ci->config->allow_namespaces,
-                        .allow_syscalls = ci->config->allow_syscalls,
-                        .deny_syscalls = ci->config->deny_syscalls,
-                };
-                r = ovh_sandbox_program(&options, &ovh_prebuilt_filter, &c->filter, error);
-                if (r < 0)
-                        return r;
-        }
+        r = ovh_sandbox_program_for_config(ci->config, &ovh_prebuilt_filter, &c->filter, error);
+        if (r < 0)
+                return r;
         c->plan = (OvhServerPlan){
                 .config = ci->config,
                 .account = ci->account,
@@ -296,22 +289,9 @@ void ctl_server_context_clear(CtlServerContext *c) {
 
 int ctl_run_server_cli(const CtlServerContext *c, const CtlInstance *ci, char *const *arguments, int *ret_status,
                        char **ret_stderr, GError **error) {
-        g_auto(GStrv) argv = ovh_server_cli_argv(&c->plan, arguments);
-        g_auto(GStrv) envp = ovh_server_cli_environ(&c->plan);
-        OvhRunAs run = {
-                .account = ci->account,
-                .umask = ci->config->umask,
-                .filter = c->filter.main ? &c->filter : NULL,
-                .argv = argv,
-                .envp = envp,
-                .cwd = ci->account->home,
-                .timeout_sec = SERVER_CLI_TIMEOUT_SEC,
-                .capture_stderr = ret_stderr != NULL,
-        };
-        /* Our own buffered output must come before the CLI's. */
-        fflush(stdout);
-        fflush(stderr);
-        return ovh_run_as_account(&run, ret_status, ret_stderr, error);
+        (void) ci; /* the plan carries the instance's account and configuration */
+        return ovh_server_cli_run(&c->plan, &c->filter, arguments, SERVER_CLI_TIMEOUT_SEC, ret_status, ret_stderr,
+                                  error);
 }
 
 int ctl_parse_user_option(const char *verb, const char *help, int argc, char *argv[], const char **user,

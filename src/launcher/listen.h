@@ -17,6 +17,7 @@ typedef struct {
 } OvhListen;
 
 void ovh_listen_clear(OvhListen *listen_socket);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OvhListen, ovh_listen_clear)
 
 /* Takes the socket systemd passed (sd_listen_fds(0), variables kept for the
  * server). Returns 1 and fills *out when activated, 0 when not activated.
