@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "fileio.h"
 #include "ovh-error.h"
 #include "paths.h"
@@ -68,7 +69,7 @@ static void add_step(ImportPlan *plan, ImportKind kind, const char *path, const 
 /* Same bytes? Both opened without following a final symlink; the target
  * is read with the account's file-system identity (the caller set it). */
 static bool same_file(int source_fd, const char *target, off_t size) {
-        int t = open(target, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+        _cleanup_close_ int t = open(target, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
         if (t < 0)
                 return false;
         struct stat st;
@@ -82,7 +83,6 @@ static bool same_file(int source_fd, const char *target, off_t size) {
                 else
                         offset += n;
         }
-        close(t);
         return same;
 }
 
@@ -132,7 +132,8 @@ static int plan_dir(const char *source_root, const char *home, const char *rel, 
                         continue;
                 }
 
-                r = ovh_privileges_act_as(account, error);
+                g_auto(OvhActingAs) as_account = OVH_ACTING_AS_INIT;
+                r = ovh_acting_as_begin(&as_account, account, error);
                 if (r < 0)
                         return r;
                 bool exists = lstat(target, &tt) == 0;
@@ -150,16 +151,14 @@ static int plan_dir(const char *source_root, const char *home, const char *rel, 
                 } else {
                         /* The source is read as the caller (it may be another
                          * uid's, as the container's abc was). */
-                        (void) ovh_privileges_act_as_self(NULL);
-                        int fd = open(source, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-                        (void) ovh_privileges_act_as(account, NULL);
+                        ovh_acting_as_end(&as_account);
+                        _cleanup_close_ int fd = open(source, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+                        r = ovh_acting_as_begin(&as_account, account, error);
+                        if (r < 0)
+                                return r;
                         kind = fd >= 0 && same_file(fd, target, st.st_size) ? IMPORT_SAME : IMPORT_CONFLICT;
-                        if (fd >= 0)
-                                close(fd);
                 }
-                r = ovh_privileges_act_as_self(error);
-                if (r < 0)
-                        return r;
+                ovh_acting_as_end(&as_account);
 
                 if (S_ISDIR(st.st_mode) && kind == IMPORT_SAME) {
                         /* An existing directory is merged into: no step of
@@ -188,23 +187,22 @@ static int copy_file(const char *source, const char *target, const ImportStep *s
         g_autofree char *dir = g_path_get_dirname(target);
         g_autofree char *base = g_path_get_basename(target);
         g_autofree char *tmp = g_strdup_printf("%s/.%s.openvscodectl-XXXXXX", dir, base);
+        g_auto(OvhActingAs) as_account = OVH_ACTING_AS_INIT;
+        _cleanup_close_ int in = -1, out = -1;
         struct stat st;
-        int in, out, r, e = 0;
+        int r, e = 0;
 
         in = open(source, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
         if (in < 0 || fstat(in, &st) < 0)
                 return ovh_fail(error, EX_NOINPUT, errno, "cannot read %s: %s", source, g_strerror(errno));
-        r = ovh_privileges_act_as(account, error);
-        if (r < 0) {
-                close(in);
+        r = ovh_acting_as_begin(&as_account, account, error);
+        if (r < 0)
                 return r;
-        }
         /* No setuid, setgid or sticky bits from another system. */
         out = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0600);
-        if (out < 0) {
-                e = errno;
-                goto fail;
-        }
+        if (out < 0)
+                return ovh_fail(error, errno == ENOSPC ? EX_CANTCREAT : EX_IOERR, errno, "cannot write %s: %s", target,
+                                g_strerror(errno));
         char buf[65536];
         for (;;) {
                 ssize_t n = read(in, buf, sizeof(buf));
@@ -212,33 +210,23 @@ static int copy_file(const char *source, const char *target, const ImportStep *s
                         continue;
                 if (n < 0 || (n > 0 && write(out, buf, (size_t) n) != n)) {
                         e = errno ? errno : EIO;
-                        goto fail;
+                        break;
                 }
                 if (n == 0)
                         break;
         }
-        struct timespec times[2] = { st.st_atim, st.st_mtim };
-        (void) futimens(out, times);
-        if (fchmod(out, s->mode & 0777) < 0 || close(out) < 0) {
-                out = -1;
-                e = errno;
-                goto fail;
+        if (!e) {
+                struct timespec times[2] = { st.st_atim, st.st_mtim };
+                (void) futimens(out, times);
+                if (fchmod(out, s->mode & 0777) < 0 || close(ovh_steal_fd(&out)) < 0 || rename(tmp, target) < 0)
+                        e = errno;
         }
-        out = -1;
-        if (rename(tmp, target) < 0) {
-                e = errno;
-                goto fail;
+        if (e) {
+                (void) unlink(tmp);
+                return ovh_fail(error, e == ENOSPC ? EX_CANTCREAT : EX_IOERR, e, "cannot write %s: %s", target,
+                                g_strerror(e));
         }
-        close(in);
-        return ovh_privileges_act_as_self(error);
-
-fail:
-        if (out >= 0)
-                close(out);
-        (void) unlink(tmp);
-        close(in);
-        (void) ovh_privileges_act_as_self(NULL);
-        return ovh_fail(error, e == ENOSPC ? EX_CANTCREAT : EX_IOERR, e, "cannot write %s: %s", target, g_strerror(e));
+        return 0;
 }
 
 int import_apply(const char *source_root, const OvhAccount *account, const ImportPlan *plan, bool force,
@@ -268,22 +256,21 @@ int import_apply(const char *source_root, const OvhAccount *account, const Impor
                         if (r < 0)
                                 return r;
                 } else if (S_ISDIR(s->mode)) {
-                        r = ovh_privileges_act_as(account, error);
+                        g_auto(OvhActingAs) as_account = OVH_ACTING_AS_INIT;
+                        r = ovh_acting_as_begin(&as_account, account, error);
                         if (r < 0)
                                 return r;
-                        int e = mkdir(target, (s->mode & 0777) | 0700) < 0 && errno != EEXIST ? errno : 0;
-                        r = ovh_privileges_act_as_self(error);
-                        if (e)
-                                return ovh_fail(error, EX_CANTCREAT, e, "cannot create %s: %s", target, g_strerror(e));
-                        if (r < 0)
-                                return r;
+                        if (mkdir(target, (s->mode & 0777) | 0700) < 0 && errno != EEXIST)
+                                return ovh_fail(error, EX_CANTCREAT, errno, "cannot create %s: %s", target,
+                                                g_strerror(errno));
                 } else if (S_ISLNK(s->mode)) {
                         g_autoptr(GError) link_error = NULL;
                         g_autofree char *link = g_file_read_link(source, &link_error);
                         if (!link)
                                 return ovh_fail(error, EX_NOINPUT, EIO, "cannot read the link %s: %s", source,
                                                 link_error->message);
-                        r = ovh_privileges_act_as(account, error);
+                        g_auto(OvhActingAs) as_account = OVH_ACTING_AS_INIT;
+                        r = ovh_acting_as_begin(&as_account, account, error);
                         if (r < 0)
                                 return r;
                         int e = 0;
@@ -291,12 +278,9 @@ int import_apply(const char *source_root, const OvhAccount *account, const Impor
                                 e = errno;
                         if (!e && symlink(link, target) < 0)
                                 e = errno;
-                        r = ovh_privileges_act_as_self(error);
                         if (e)
                                 return ovh_fail(error, EX_CANTCREAT, e, "cannot create the link %s: %s", target,
                                                 g_strerror(e));
-                        if (r < 0)
-                                return r;
                 }
                 written++;
         }
@@ -328,17 +312,16 @@ int import_unmark_obsolete(const char *source_root, const OvhAccount *account, g
         int r;
 
         *ret_unmarked = 0;
+        /* Both files are the account's: read and written as the account. */
+        g_auto(OvhActingAs) as_account = OVH_ACTING_AS_INIT;
+        r = ovh_acting_as_begin(&as_account, account, error);
+        if (r < 0)
+                return r;
         if (!g_file_get_contents(manifest_path, &manifest, NULL, NULL))
                 return 0;
         g_autoptr(GPtrArray) installed = json_string_values(manifest, "relativeLocation");
-
-        r = ovh_privileges_act_as(account, error);
-        if (r < 0)
-                return r;
-        if (!g_file_get_contents(obsolete_path, &obsolete, NULL, NULL) || installed->len == 0) {
-                r = ovh_privileges_act_as_self(error);
-                return r < 0 ? r : 0;
-        }
+        if (!g_file_get_contents(obsolete_path, &obsolete, NULL, NULL) || installed->len == 0)
+                return 0;
 
         /* {"publisher.name-1.0.0":true,...}, as JSON.stringify writes it. */
         GString *kept = g_string_new("{");
@@ -380,6 +363,5 @@ int import_unmark_obsolete(const char *source_root, const OvhAccount *account, g
                 r = g_str_equal(text, "{}") ? ovh_file_remove(obsolete_path, error)
                                             : ovh_file_replace(obsolete_path, text, 0644, error);
         }
-        int r_self = ovh_privileges_act_as_self(r < 0 ? NULL : error);
-        return r < 0 ? r : r_self < 0 ? r_self : 0;
+        return r < 0 ? r : 0;
 }

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "command.h"
 #include "ctl.h"
 #include "extension-ids.h"
@@ -27,16 +28,14 @@ static int check_vsix(const char *path, GError **error) {
         struct stat st;
         char head[4];
 
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return ovh_fail(error, errno == ENOENT ? EX_NOINPUT : EX_NOPERM, errno,
                                 "%s: cannot open it (%s); give the path of a .vsix file you can read", path,
                                 g_strerror(errno));
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-                close(fd);
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
                 return ovh_fail(error, EX_DATAERR, EINVAL, "%s is not a regular file; give the path of a .vsix file",
                                 path);
-        }
         off_t tail_size = MIN(st.st_size, (off_t) (65536 + 22));
         g_autofree char *tail = g_malloc(tail_size > 0 ? (gsize) tail_size : 1);
         bool zip = st.st_size >= 22 && pread(fd, head, sizeof(head), 0) == (ssize_t) sizeof(head) &&
@@ -47,7 +46,6 @@ static int check_vsix(const char *path, GError **error) {
                 for (off_t i = tail_size - 22; i >= 0 && !zip; i--)
                         zip = memcmp(tail + i, end_record, 4) == 0;
         }
-        close(fd);
         if (!zip)
                 return ovh_fail(error, EX_DATAERR, EINVAL,
                                 "%s is not a .vsix: not a (complete) zip archive; download the extension again", path);
@@ -59,49 +57,50 @@ static int check_vsix(const char *path, GError **error) {
 static int copy_for_account(const CtlInstance *ci, const char *dir, const char *path, char **ret_copy, GError **error) {
         g_autofree char *base = g_path_get_basename(path);
         g_autofree char *copy = g_build_filename(dir, base, NULL);
-        int in = -1, out = -1, r = 0;
+        _cleanup_close_ int in = -1, out = -1;
+        int r;
 
         in = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (in < 0)
                 return ovh_fail(error, EX_NOINPUT, errno, "%s: %s", path, g_strerror(errno));
-        r = ovh_privileges_act_as(ci->account, error);
-        if (r < 0)
-                goto out;
-        out = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-        int e = errno;
-        r = ovh_privileges_act_as_self(error);
-        if (r < 0)
-                goto out;
-        if (out < 0) {
-                r = ovh_fail(error, EX_CANTCREAT, e, "cannot create %s: %s", copy, g_strerror(e));
-                goto out;
+        {
+                g_auto(OvhActingAs) as_account = OVH_ACTING_AS_INIT;
+                r = ovh_acting_as_begin(&as_account, ci->account, error);
+                if (r < 0)
+                        return r;
+                out = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (out < 0)
+                        return ovh_fail(error, EX_CANTCREAT, errno, "cannot create %s: %s", copy, g_strerror(errno));
         }
         char buf[65536];
         for (;;) {
                 ssize_t n = read(in, buf, sizeof(buf));
                 if (n < 0 && errno == EINTR)
                         continue;
-                if (n < 0 || (n > 0 && write(out, buf, (size_t) n) != n)) {
-                        r = ovh_fail(error, EX_IOERR, errno, "cannot copy %s: %s", path, g_strerror(errno));
-                        goto out;
-                }
+                if (n < 0 || (n > 0 && write(out, buf, (size_t) n) != n))
+                        return ovh_fail(error, EX_IOERR, errno, "cannot copy %s: %s", path, g_strerror(errno));
                 if (n == 0)
                         break;
         }
         *ret_copy = g_steal_pointer(&copy);
-out:
-        if (in >= 0)
-                close(in);
-        if (out >= 0)
-                close(out);
-        return r;
+        return 0;
 }
 
-/* Removes a tree as the account (our temporary copies, or what a failed
- * install left behind). */
-static void remove_tree_as_account(const CtlInstance *ci, const char *path) {
-        if (ovh_privileges_act_as(ci->account, NULL) < 0)
-                return;
+/* A directory in /tmp created as the account: only it can read the copies. */
+static int make_private_directory(const CtlInstance *ci, char **ret_dir, GError **error) {
+        g_auto(OvhActingAs) as_account = OVH_ACTING_AS_INIT;
+        g_autofree char *dir = g_strdup("/tmp/openvscodectl-XXXXXX");
+        int r = ovh_acting_as_begin(&as_account, ci->account, error);
+        if (r < 0)
+                return r;
+        if (!g_mkdtemp_full(dir, 0700))
+                return ovh_fail(error, EX_CANTCREAT, errno, "cannot create a directory in /tmp: %s", g_strerror(errno));
+        *ret_dir = g_steal_pointer(&dir);
+        return 0;
+}
+
+/* Removes a tree; the caller acts as the account. */
+static void remove_tree(const char *path) {
         DIR *d = opendir(path);
         if (d) {
                 for (struct dirent *de; (de = readdir(d));) {
@@ -109,25 +108,30 @@ static void remove_tree_as_account(const CtlInstance *ci, const char *path) {
                                 continue;
                         g_autofree char *child = g_build_filename(path, de->d_name, NULL);
                         struct stat st;
-                        if (lstat(child, &st) == 0 && S_ISDIR(st.st_mode)) {
-                                (void) ovh_privileges_act_as_self(NULL);
-                                remove_tree_as_account(ci, child);
-                                (void) ovh_privileges_act_as(ci->account, NULL);
-                        } else {
+                        if (lstat(child, &st) == 0 && S_ISDIR(st.st_mode))
+                                remove_tree(child);
+                        else
                                 (void) unlink(child);
-                        }
                 }
                 closedir(d);
         }
         (void) rmdir(path);
         (void) unlink(path);
-        (void) ovh_privileges_act_as_self(NULL);
+}
+
+/* Removes a tree as the account (our temporary copies, or what a failed
+ * install left behind). */
+static void remove_tree_as_account(const CtlInstance *ci, const char *path) {
+        g_auto(OvhActingAs) as_account = OVH_ACTING_AS_INIT;
+        if (ovh_acting_as_begin(&as_account, ci->account, NULL) >= 0)
+                remove_tree(path);
 }
 
 /* The names in the extensions directory, read as the account. */
 static GHashTable *list_directory(const CtlInstance *ci, const char *dir) {
         GHashTable *names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-        if (ovh_privileges_act_as(ci->account, NULL) < 0)
+        g_auto(OvhActingAs) as_account = OVH_ACTING_AS_INIT;
+        if (ovh_acting_as_begin(&as_account, ci->account, NULL) < 0)
                 return names;
         DIR *d = opendir(dir);
         if (d) {
@@ -135,7 +139,6 @@ static GHashTable *list_directory(const CtlInstance *ci, const char *dir) {
                         g_hash_table_add(names, g_strdup(de->d_name));
                 closedir(d);
         }
-        (void) ovh_privileges_act_as_self(NULL);
         return names;
 }
 
@@ -295,19 +298,7 @@ static int run_extensions_verb(Action action, const char *verb, int argc, char *
                 const char *t = targets->pdata[i];
                 if (action == INSTALL && g_path_is_absolute(t) && ctl_caller_is_root()) {
                         if (!tmpdir) {
-                                /* Created as the account: only it can read the copies. */
-                                r = ovh_privileges_act_as(ci.account, error);
-                                if (r < 0)
-                                        goto out;
-                                tmpdir = g_strdup("/tmp/openvscodectl-XXXXXX");
-                                bool made = g_mkdtemp_full(tmpdir, 0700) != NULL;
-                                int e = errno;
-                                r = ovh_privileges_act_as_self(error);
-                                if (!made) {
-                                        r = ovh_fail(error, EX_CANTCREAT, e, "cannot create a directory in /tmp: %s",
-                                                     g_strerror(e));
-                                        g_clear_pointer(&tmpdir, g_free);
-                                }
+                                r = make_private_directory(&ci, &tmpdir, error);
                                 if (r < 0)
                                         goto out;
                         }

@@ -160,7 +160,8 @@ static int obtain_token(const CtlInstance *ci, char **ret_token, bool *ret_none,
                 bool is_new = false;
                 /* The account's state tree: read and write it as the
                  * account, as the launcher does. */
-                r = ovh_privileges_act_as(ci->account, error);
+                g_auto(OvhActingAs) as_account = OVH_ACTING_AS_INIT;
+                r = ovh_acting_as_begin(&as_account, ci->account, error);
                 if (r < 0)
                         return r;
                 r = ovh_token_obtain(ci->config, &t.source, ret_token, &is_new, error);
@@ -175,13 +176,12 @@ static int obtain_token(const CtlInstance *ci, char **ret_token, bool *ret_none,
                 }
                 if (r >= 0 && is_new)
                         r = ovh_token_write_file(t.source.path, *ret_token, 0600, (uid_t) -1, (gid_t) -1, error);
-                int r_self = ovh_privileges_act_as_self(r < 0 ? NULL : error);
-                if (r < 0 || r_self < 0) {
+                if (r < 0) {
                         if (*ret_token) {
                                 explicit_bzero(*ret_token, strlen(*ret_token));
                                 g_clear_pointer(ret_token, g_free);
                         }
-                        return r < 0 ? r : r_self;
+                        return r;
                 }
                 return 0;
         }
@@ -394,13 +394,13 @@ static int token_rotate(CtlInstance *ci, GError **error) {
         if (r < 0)
                 return r;
         if (t.source.kind == OVH_TOKEN_SOURCE_GENERATED) {
-                r = ovh_privileges_act_as(ci->account, error);
+                g_auto(OvhActingAs) as_account = OVH_ACTING_AS_INIT;
+                r = ovh_acting_as_begin(&as_account, ci->account, error);
                 if (r < 0)
                         return r;
                 r = ovh_token_write_file(t.source.path, token, 0600, (uid_t) -1, (gid_t) -1, error);
-                int r_self = ovh_privileges_act_as_self(r < 0 ? NULL : error);
-                if (r < 0 || r_self < 0)
-                        return r < 0 ? r : r_self;
+                if (r < 0)
+                        return r;
         } else {
                 /* The admin's file: keep its owner, never widen its mode. */
                 mode_t mode = lstat(t.source.path, &st) == 0 ? (st.st_mode & 0600) | 0400 : 0600;
