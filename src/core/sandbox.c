@@ -324,6 +324,18 @@ int ovh_sandbox_build(const OvhSandboxOptions *o, const uint32_t *arches, size_t
                         return r;
         }
 
+        /* Rows of late_table that this libseccomp can name (lsm_* from 2.6.0,
+         * open_tree_attr and file_[gs]etattr from 2.6.1) belong here, on
+         * every arch: late_row_applies() leaves them out of the late program,
+         * so without this they would be in neither. */
+        for (const OvhLateRule *l = late_table; l->name; l++) {
+                if (l->arch != 0 || (!denied(o, l->name, l->group) && !list_has(o->deny_syscalls, l->name, l->group)))
+                        continue;
+                r = add_rule(f, SCMP_ACT_ERRNO(EPERM), l->name, 0, NULL, error);
+                if (r < 0)
+                        return r;
+        }
+
         for (char *const *p = o->deny_syscalls; p && *p; p++) {
                 for (const OvhDenyRule *row = deny_table; row->name; row++)
                         if (row->group && g_str_equal(row->group, *p)) {
