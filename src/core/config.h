@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-/* The launcher's configuration (launcher.conf, DESIGN section 3) after all
+/* The launcher's configuration (launcher.conf(5)) after all
  * files and the container-compatible environment have been applied. Strings
  * are NULL when unset; the launcher derives defaults from the account. */
 

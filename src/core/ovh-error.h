@@ -10,7 +10,7 @@
 #define OVH_ERROR (ovh_error_quark())
 GQuark ovh_error_quark(void);
 
-/* Exit codes beyond sysexits.h that DESIGN section 3 fixes. */
+/* Exit codes beyond sysexits.h (openvscode-launcher(8), EXIT STATUS). */
 enum {
         OVH_EXIT_EXEC_FAILED = 126,
         OVH_EXIT_EXEC_NOT_FOUND = 127,

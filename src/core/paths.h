@@ -4,7 +4,7 @@
 #include "ovh-build-config.h"
 #include "ovh-paths-config.h"
 
-/* Names users see (DESIGN section 2). Build-time ones come from meson. */
+/* Names users see (the FILES sections of the man pages). Build-time ones come from meson. */
 #define OVH_STATE_SUBDIR ".openvscode-server" /* server data, under the account's home */
 #define OVH_TOKEN_NAME "token" /* generated token, under OVH_STATE_SUBDIR */
 #define OVH_WORKSPACE_NAME "workspace" /* default folder, under the home */

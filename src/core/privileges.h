@@ -34,7 +34,7 @@ int ovh_acting_as_begin(OvhActingAs *scope, const OvhAccount *account, GError **
 void ovh_acting_as_end(OvhActingAs *scope);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OvhActingAs, ovh_acting_as_end)
 
-/* The identity switch and capability drop (DESIGN sections 1 and 4), in the
+/* The identity switch and capability drop (openvscode-launcher(8), SECURITY), in the
  * order that works: bounding set while still privileged, ambient, groups,
  * gid, uid (verified), then permitted/effective/inheritable; finally
  * no_new_privs. With `keep_for_sudo` (AllowSudo=yes) the bounding set is kept

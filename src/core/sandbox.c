@@ -36,7 +36,7 @@
 #define G_NS "@namespaces"
 
 /* Default allow, deny what an IDE never needs and what container escapes
- * and kernel exploits use. The rows cover DESIGN section 4 and every
+ * and kernel exploits use. The rows cover the @groups below and every
  * syscall Docker's default profile refuses an unprivileged container
  * (the IDE's users expect what runs in that container to run here). */
 static const OvhDenyRule deny_table[] = {

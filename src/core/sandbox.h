@@ -18,7 +18,7 @@ typedef struct {
 typedef struct {
         const char *name; /* syscall name */
         const char *group; /* "@mount", ... (AllowSyscalls=/DenySyscalls= take it), or NULL */
-        const char *why; /* rationale, for docs/seccomp-policy.md and the tests */
+        const char *why; /* rationale: every row has one (test-sandbox checks it) */
 } OvhDenyRule;
 
 /* g_auto(scmp_filter_ctx) f = NULL; releases the filter on scope exit. */

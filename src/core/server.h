@@ -35,7 +35,7 @@ typedef struct {
         const char *const *launcher_environ;
 } OvhServerPlan;
 
-/* Pure: NODE --require SD_LISTEN_JS ROOT/out/server-main.js ... (DESIGN 3). */
+/* Pure: NODE --require SD_LISTEN_JS ROOT/out/server-main.js ... (openvscode-launcher(8), DESCRIPTION). */
 char **ovh_server_argv(const OvhServerPlan *plan);
 
 /* Pure: the server's environment, rebuilt from scratch: HOME USER LOGNAME

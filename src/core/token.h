@@ -8,7 +8,7 @@
 #include "account.h"
 #include "config.h"
 
-/* Where the connection token comes from, in DESIGN section 2's precedence:
+/* Where the connection token comes from, in the documented precedence (launcher.conf(5), [Auth]):
  * credential connection-token > CONNECTION_SECRET / [Auth] TokenFile >
  * CONNECTION_TOKEN / [Auth] Token > generated (and persisted). */
 typedef enum {

@@ -250,10 +250,6 @@ int ctl_instance_open(CtlInstance *ci, const char *user, const char *access_verb
         return ctl_require_unit(socket ? ci->socket_unit : ci->service_unit, error);
 }
 
-char *ctl_state_dir(const CtlInstance *ci) {
-        return g_build_filename(ci->account->home, OVH_STATE_SUBDIR, NULL);
-}
-
 char *ctl_extensions_dir(const CtlInstance *ci) {
         return g_build_filename(ci->account->home, OVH_STATE_SUBDIR, "extensions", NULL);
 }

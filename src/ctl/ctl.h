@@ -101,7 +101,6 @@ int ctl_run_server_cli(const CtlServerContext *context, const CtlInstance *insta
                        int *ret_status, char **ret_stderr, GError **error);
 
 /* The state tree: HOME/.openvscode-server and its extensions directory. */
-char *ctl_state_dir(const CtlInstance *instance);
 char *ctl_extensions_dir(const CtlInstance *instance);
 
 /* The launcher.conf.d file openvscodectl writes NAME to. */

@@ -13,10 +13,6 @@ void ovh_log_set_max_level(int level) {
         max_level = level;
 }
 
-int ovh_log_get_max_level(void) {
-        return max_level;
-}
-
 int ovh_log_parse_level(const char *name) {
         static const char *const names[] = {
                 "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",

@@ -8,7 +8,6 @@
  * the sd-daemon priority (<3> error ... <7> debug) so journald files each
  * line under its priority. Messages must never contain the token. */
 void ovh_log_set_max_level(int level);
-int ovh_log_get_max_level(void);
 /* Parses "err", "warning", "notice", "info", "debug" or 0-7; -EINVAL else. */
 int ovh_log_parse_level(const char *name);
 void ovh_log(int level, const char *format, ...) G_GNUC_PRINTF(2, 3);

@@ -328,7 +328,7 @@ static const SyscallCase deny_cases[] = {
         { "ustat", SYS_ustat, { 0, BAD, 0, 0, 0, 0 } }, /* EINVAL: no such device */
         { "sysfs", SYS_sysfs, { 99, 0, 0, 0, 0, 0 } }, /* EINVAL */
         { "_sysctl", SYS__sysctl, { BAD, 0, 0, 0, 0, 0 } }, /* ENOSYS */
-        /* Refused by Docker's default profile too (the floor DESIGN sets);
+        /* Refused by Docker's default profile too (the floor docs/seccomp-parity.md holds it to);
          * most are gone from current kernels (ENOSYS) */
         { "create_module", SYS_create_module, { 0, 0, 0, 0, 0, 0 } },
         { "get_kernel_syms", SYS_get_kernel_syms, { 0, 0, 0, 0, 0, 0 } },

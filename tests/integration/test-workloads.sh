@@ -1,6 +1,6 @@
 #!/bin/bash
 # Integration test: what a developer does in the IDE still works inside the
-# sandbox (DESIGN section 4: "It must not break the IDE").
+# sandbox (docs/SECURITY.md: the sandbox must not break the IDE).
 #
 # The launcher starts tests/integration/probe as the server, exactly as it
 # would start node (account, no capabilities, no_new_privs, seccomp). The

@@ -222,6 +222,19 @@ static void test_native_arches(void) {
         }
 }
 
+/* The tables are the policy's documentation: a row without its reason is
+ * a rule nobody can review. */
+static void test_every_rule_says_why(void) {
+        unsigned rows = 0;
+        for (const OvhDenyRule *r = ovh_sandbox_deny_table(); r->name; r++, rows++)
+                if (!r->why || strlen(r->why) < 8)
+                        g_error("deny_table row %s has no rationale", r->name);
+        for (const OvhLateRule *l = ovh_sandbox_late_table(); l->name; l++, rows++)
+                if (!l->why || strlen(l->why) < 8)
+                        g_error("late_table row %s has no rationale", l->name);
+        g_assert_cmpuint(rows, >, 100);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         for (size_t i = 0; i < G_N_ELEMENTS(arch_cases); i++) {
@@ -231,6 +244,7 @@ int main(int argc, char *argv[]) {
                 g_test_add_data_func(p2, &arch_cases[i], test_allow_namespaces);
         }
         g_test_add_func("/sandbox/allow-and-deny-lists", test_allow_and_deny_lists);
+        g_test_add_func("/sandbox/every-rule-says-why", test_every_rule_says_why);
         g_test_add_func("/sandbox/unknown-names", test_unknown_names);
         g_test_add_func("/sandbox/native-arches", test_native_arches);
         return g_test_run();

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Token rules and the source precedence of DESIGN section 2. */
+/* Token rules and the source precedence of launcher.conf(5). */
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
