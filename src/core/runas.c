@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "ovh-error.h"
 #include "paths.h"
 #include "privileges.h"
@@ -67,42 +68,36 @@ static gint64 now_ms(void) {
 }
 
 int ovh_run_as_account(const OvhRunAs *run, int *ret_status, char **ret_stderr, GError **error) {
-        int err_pipe[2], out_pipe[2] = { -1, -1 }, e;
+        _cleanup_close_ int err_read = -1, err_write = -1, out_read = -1, out_write = -1;
+        g_autoptr(GString) captured = g_string_new(NULL);
+        int fds[2];
 
-        if (pipe2(err_pipe, O_CLOEXEC) < 0)
+        if (pipe2(fds, O_CLOEXEC) < 0)
                 return ovh_fail(error, EX_OSERR, errno, "cannot create a pipe: %s", g_strerror(errno));
-        if (run->capture_stderr && pipe2(out_pipe, O_CLOEXEC) < 0) {
-                e = errno;
-                close(err_pipe[0]);
-                close(err_pipe[1]);
-                return ovh_fail(error, EX_OSERR, e, "cannot create a pipe: %s", g_strerror(e));
+        err_read = fds[0];
+        err_write = fds[1];
+        if (run->capture_stderr) {
+                if (pipe2(fds, O_CLOEXEC) < 0)
+                        return ovh_fail(error, EX_OSERR, errno, "cannot create a pipe: %s", g_strerror(errno));
+                out_read = fds[0];
+                out_write = fds[1];
         }
 
         pid_t pid = fork();
-        if (pid < 0) {
-                e = errno;
-                close(err_pipe[0]);
-                close(err_pipe[1]);
-                if (out_pipe[0] >= 0) {
-                        close(out_pipe[0]);
-                        close(out_pipe[1]);
-                }
-                return ovh_fail(error, EX_OSERR, e, "cannot fork: %s", g_strerror(e));
-        }
+        if (pid < 0)
+                return ovh_fail(error, EX_OSERR, errno, "cannot fork: %s", g_strerror(errno));
         if (pid == 0)
-                child(run, out_pipe[1], err_pipe[1]);
+                child(run, out_write, err_write);
 
-        close(err_pipe[1]);
-        if (out_pipe[1] >= 0)
-                close(out_pipe[1]);
+        ovh_closep(&err_write);
+        ovh_closep(&out_write);
 
         gint64 deadline = run->timeout_sec > 0 ? now_ms() + (gint64) run->timeout_sec * 1000 : G_MAXINT64;
-        GString *captured = g_string_new(NULL);
         bool timed_out = false;
 
         /* Drain the program's stderr (if captured) until it closes it. */
-        while (out_pipe[0] >= 0) {
-                struct pollfd p = { .fd = out_pipe[0], .events = POLLIN };
+        while (out_read >= 0) {
+                struct pollfd p = { .fd = out_read, .events = POLLIN };
                 gint64 left = deadline - now_ms();
                 if (left <= 0) {
                         timed_out = true;
@@ -114,15 +109,14 @@ int ovh_run_as_account(const OvhRunAs *run, int *ret_status, char **ret_stderr, 
                 if (n <= 0)
                         continue;
                 char buf[4096];
-                ssize_t got = read(out_pipe[0], buf, sizeof(buf));
+                ssize_t got = read(out_read, buf, sizeof(buf));
                 if (got < 0 && errno == EINTR)
                         continue;
                 if (got <= 0)
                         break;
                 g_string_append_len(captured, buf, got);
         }
-        if (out_pipe[0] >= 0)
-                close(out_pipe[0]);
+        ovh_closep(&out_read);
 
         int status = 0;
         for (;;) {
@@ -133,23 +127,17 @@ int ovh_run_as_account(const OvhRunAs *run, int *ret_status, char **ret_stderr, 
                 pid_t w = waitpid(pid, &status, timed_out ? 0 : WNOHANG);
                 if (w == pid)
                         break;
-                if (w < 0 && errno != EINTR) {
-                        e = errno;
-                        close(err_pipe[0]);
-                        g_string_free(captured, TRUE);
-                        return ovh_fail(error, EX_OSERR, e, "cannot wait for %s: %s", run->argv[0], g_strerror(e));
-                }
+                if (w < 0 && errno != EINTR)
+                        return ovh_fail(error, EX_OSERR, errno, "cannot wait for %s: %s", run->argv[0],
+                                        g_strerror(errno));
                 if (w == 0)
                         g_usleep(20 * 1000);
         }
 
         char message[1024];
-        ssize_t n = read(err_pipe[0], message, sizeof(message) - 1);
-        close(err_pipe[0]);
+        ssize_t n = read(err_read, message, sizeof(message) - 1);
         if (ret_stderr)
                 *ret_stderr = g_string_free(g_steal_pointer(&captured), FALSE);
-        else
-                g_string_free(captured, TRUE);
 
         if (n > 0) {
                 message[n] = '\0';

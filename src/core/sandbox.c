@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include "cleanup.h"
 #include "config.h"
 #include "ovh-error.h"
 
@@ -500,21 +501,19 @@ void ovh_sandbox_program_clear(OvhSandboxProgram *p) {
 
 int ovh_sandbox_export(scmp_filter_ctx filter, struct sock_filter **ret_prog, size_t *ret_len, GError **error) {
         g_autofree char *buf = NULL;
-        int fd, r;
+        _cleanup_close_ int fd = -1;
+        int r;
 
         fd = memfd_create("ovh-seccomp", MFD_CLOEXEC);
         if (fd < 0)
                 return ovh_fail(error, EX_OSERR, errno, "memfd_create(): %s", g_strerror(errno));
         r = seccomp_export_bpf(filter, fd);
         off_t size = r < 0 ? -1 : lseek(fd, 0, SEEK_END);
-        if (r < 0 || size <= 0 || size % (off_t) sizeof(struct sock_filter) != 0) {
-                close(fd);
+        if (r < 0 || size <= 0 || size % (off_t) sizeof(struct sock_filter) != 0)
                 return ovh_fail(error, EX_SOFTWARE, r < 0 ? -r : EIO, "cannot export the seccomp filter: %s",
                                 g_strerror(r < 0 ? -r : EIO));
-        }
         buf = g_malloc((gsize) size);
         ssize_t n = pread(fd, buf, (size_t) size, 0);
-        close(fd);
         if (n != size)
                 return ovh_fail(error, EX_SOFTWARE, EIO, "cannot read the exported seccomp filter back");
         *ret_len = (size_t) size / sizeof(struct sock_filter);

@@ -14,6 +14,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "ovh-error.h"
 
 /* The kernel caps it at net.core.somaxconn; ask for plenty so a burst of
@@ -179,7 +180,8 @@ int ovh_listen_parse(const char *address, struct sockaddr_storage *ret, socklen_
 int ovh_listen_bind(const char *address, OvhListen *out, GError **error) {
         struct sockaddr_storage ss;
         socklen_t len;
-        int r, fd;
+        _cleanup_close_ int fd = -1;
+        int r;
 
         r = ovh_listen_parse(address, &ss, &len, error);
         if (r < 0)
@@ -192,20 +194,13 @@ int ovh_listen_bind(const char *address, OvhListen *out, GError **error) {
                 (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int));
         else
                 (void) unlink(address); /* a stale socket file from a previous run */
-        if (bind(fd, (struct sockaddr *) &ss, len) < 0 || listen(fd, OVH_LISTEN_BACKLOG) < 0) {
-                int e = errno;
-                close(fd);
-                return ovh_fail(error, e == EACCES ? EX_NOPERM : EX_OSERR, e,
-                                "--listen=%s: cannot listen: %s; pick a free address", address, g_strerror(e));
-        }
-        if (fd != SD_LISTEN_FDS_START) {
-                if (dup3(fd, SD_LISTEN_FDS_START, O_CLOEXEC) < 0) {
-                        int e = errno;
-                        close(fd);
-                        return ovh_fail(error, EX_OSERR, e, "cannot move the socket to fd 3: %s", g_strerror(e));
-                }
-                close(fd);
-        }
+        if (bind(fd, (struct sockaddr *) &ss, len) < 0 || listen(fd, OVH_LISTEN_BACKLOG) < 0)
+                return ovh_fail(error, errno == EACCES ? EX_NOPERM : EX_OSERR, errno,
+                                "--listen=%s: cannot listen: %s; pick a free address", address, g_strerror(errno));
+        if (fd == SD_LISTEN_FDS_START)
+                (void) ovh_steal_fd(&fd); /* already where the server expects it */
+        else if (dup3(fd, SD_LISTEN_FDS_START, O_CLOEXEC) < 0)
+                return ovh_fail(error, EX_OSERR, errno, "cannot move the socket to fd 3: %s", g_strerror(errno));
         out->fd = SD_LISTEN_FDS_START;
         out->family = ss.ss_family;
         out->activated = false;
@@ -267,7 +262,7 @@ void ovh_listen_answer_failed_start(void) {
                 struct pollfd p = { .fd = SD_LISTEN_FDS_START, .events = POLLIN };
                 if (poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN))
                         break; /* nobody else is waiting */
-                int c = accept4(SD_LISTEN_FDS_START, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+                _cleanup_close_ int c = accept4(SD_LISTEN_FDS_START, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
                 if (c < 0)
                         break;
                 /* Read what the client already sent, so closing does not
@@ -276,6 +271,5 @@ void ovh_listen_answer_failed_start(void) {
                         ;
                 (void) !send(c, response, sizeof(response) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
                 (void) shutdown(c, SHUT_WR);
-                close(c);
         }
 }
