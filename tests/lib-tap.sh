@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # TAP for every shell test, the one kit they all source: tests/system/test-*.sh
 # (test-browser, test-idle and test-proxy through tests/browser/lib.sh),
-# tests/integration/test-*.sh (test-sandbox, test-workloads and test-parity
-# through tests/integration/lib.sh), tests/unit/test-units.sh,
+# tests/integration/test-*.sh (all but test-real-server through
+# tests/integration/lib.sh), tests/unit/test-units.sh,
 # tests/ctl/test-cli.sh, the suites with an entry point of their own
 # (tests/fuzz/run, tests/package/run, tests/arm64/run) and the arm64 guest's
 # suite (tests/arm64/run ships this file into the guest).

@@ -7,13 +7,11 @@
 #   OVH_BUILD_DIR=build tests/integration/test-bad-input.sh     (root)
 set -euo pipefail
 
-SRC=${OVH_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-BUILD=${OVH_BUILD_DIR:-$SRC/build}
-LAUNCHER=$BUILD/src/launcher/openvscode-launcher
-# shellcheck source=tests/lib-tap.sh
-source "$SRC/tests/lib-tap.sh"
-
-[[ $(id -u) -eq 0 ]] || skip_all "needs root (switches accounts)"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+SRC=$OVH_SOURCE_DIR
+LAUNCHER=$OVH_LAUNCHER
+ovh_require_root
 [[ -x $LAUNCHER ]] || bail "no launcher at $LAUNCHER"
 
 ACCOUNT=ovh-badin

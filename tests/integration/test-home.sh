@@ -6,13 +6,11 @@
 #   OVH_BUILD_DIR=build tests/integration/test-home.sh     (root)
 set -euo pipefail
 
-SRC=${OVH_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-BUILD=${OVH_BUILD_DIR:-$SRC/build}
-LAUNCHER=$BUILD/src/launcher/openvscode-launcher
-# shellcheck source=tests/lib-tap.sh
-source "$SRC/tests/lib-tap.sh"
-
-[[ $(id -u) -eq 0 ]] || skip_all "needs root (switches accounts)"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+SRC=$OVH_SOURCE_DIR
+LAUNCHER=$OVH_LAUNCHER
+ovh_require_root
 
 ACCOUNT=ovh-home
 H=/var/tmp/ovh-home-home
