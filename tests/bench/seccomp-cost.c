@@ -21,8 +21,9 @@
  *
  * describe prints, per variant, the program's length and how many BPF
  * instructions the kernel runs for each system call of the micro benchmark
- * (an interpreter of the exported programs here, for the native ABI), and
- * checks that every variant lets the workloads' system calls through.
+ * (the test kit's evaluator, tests/lib/bpf-eval.c, on the exported programs
+ * for the native ABI), and checks that every variant lets the workloads'
+ * system calls through.
  *
  * run forks one worker per variant; each loads its filter into itself and
  * then, on request, times a workload: "micro" (ITERATIONS x 8 cheap system
@@ -62,6 +63,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/bpf-eval.h"
 #include "sandbox.h"
 
 #define N_VARIANTS 5
@@ -219,110 +221,6 @@ static void load_variant(const Variant *var) {
         }
 }
 
-/* ---------------------------------------------------------------- interpreter */
-
-/* Runs a classic-BPF seccomp program on one system call; returns the
- * action word and counts the instructions executed. Only what seccomp
- * programs use (the kernel's checker allows no more): loads from
- * seccomp_data, the scratch memory, ALU, jumps, returns. */
-static uint32_t run_bpf(const struct sock_filter *p, size_t len, const struct seccomp_data *d, unsigned *steps,
-                        bool *reads_args) {
-        uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = { 0 };
-        size_t pc = 0;
-        while (pc < len) {
-                const struct sock_filter *i = &p[pc++];
-                uint32_t src = BPF_SRC(i->code) == BPF_X ? x : i->k;
-                (*steps)++;
-                switch (BPF_CLASS(i->code)) {
-                case BPF_LD:
-                        if (BPF_MODE(i->code) == BPF_ABS) {
-                                uint32_t w;
-                                if (i->k >= offsetof(struct seccomp_data, instruction_pointer))
-                                        *reads_args = true;
-                                memcpy(&w, (const char *) d + i->k, 4);
-                                a = w;
-                        } else if (BPF_MODE(i->code) == BPF_IMM)
-                                a = i->k;
-                        else if (BPF_MODE(i->code) == BPF_MEM)
-                                a = mem[i->k];
-                        else if (BPF_MODE(i->code) == BPF_LEN)
-                                a = sizeof(*d);
-                        break;
-                case BPF_LDX:
-                        x = BPF_MODE(i->code) == BPF_MEM ? mem[i->k] : BPF_MODE(i->code) == BPF_LEN ? sizeof(*d) : i->k;
-                        break;
-                case BPF_ST:
-                        mem[i->k] = a;
-                        break;
-                case BPF_STX:
-                        mem[i->k] = x;
-                        break;
-                case BPF_ALU:
-                        switch (BPF_OP(i->code)) {
-                        case BPF_ADD:
-                                a += src;
-                                break;
-                        case BPF_SUB:
-                                a -= src;
-                                break;
-                        case BPF_MUL:
-                                a *= src;
-                                break;
-                        case BPF_DIV:
-                                a = src ? a / src : 0;
-                                break;
-                        case BPF_AND:
-                                a &= src;
-                                break;
-                        case BPF_OR:
-                                a |= src;
-                                break;
-                        case BPF_LSH:
-                                a <<= src;
-                                break;
-                        case BPF_RSH:
-                                a >>= src;
-                                break;
-                        case BPF_NEG:
-                                a = -a;
-                                break;
-                        default:
-                                a ^= src;
-                                break;
-                        }
-                        break;
-                case BPF_JMP:
-                        switch (BPF_OP(i->code)) {
-                        case BPF_JA:
-                                pc += i->k;
-                                break;
-                        case BPF_JEQ:
-                                pc += a == src ? i->jt : i->jf;
-                                break;
-                        case BPF_JGT:
-                                pc += a > src ? i->jt : i->jf;
-                                break;
-                        case BPF_JGE:
-                                pc += a >= src ? i->jt : i->jf;
-                                break;
-                        case BPF_JSET:
-                                pc += (a & src) ? i->jt : i->jf;
-                                break;
-                        }
-                        break;
-                case BPF_RET:
-                        return BPF_RVAL(i->code) == BPF_A ? a : i->k;
-                case BPF_MISC:
-                        if (BPF_MISCOP(i->code) == BPF_TAX)
-                                x = a;
-                        else
-                                a = x;
-                        break;
-                }
-        }
-        return SECCOMP_RET_KILL_PROCESS;
-}
-
 /* ---------------------------------------------------------------- workloads */
 
 /* The micro benchmark's mix: cheap calls an IDE's processes make all the
@@ -431,18 +329,24 @@ static int describe(const char *docker_rules) {
                                 d.args[0] = (uint64_t) pipefd[0];
                                 d.args[1] = FIONREAD;
                         }
-                        unsigned steps = 0;
-                        bool reads_args = false;
+                        BpfTrace trace = { 0 };
                         for (size_t k = 0; k < var.n; k++) {
-                                uint32_t action = run_bpf(var.prog[k], var.len[k], &d, &steps, &reads_args);
+                                uint32_t action;
+                                if (bpf_eval_traced(var.prog[k], var.len[k], &d, &action, &trace) < 0) {
+                                        fprintf(stderr, "seccomp-cost: variant %s: program %zu is not valid\n",
+                                                variant_names[v], k);
+                                        return 1;
+                                }
                                 if ((action & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_ALLOW) {
                                         fprintf(stderr, "seccomp-cost: variant %s does not allow %s (0x%08x)\n",
                                                 variant_names[v], mix_names[m], action);
                                         return 1;
                                 }
                         }
-                        sum += steps;
-                        g_string_append_printf(per, "%s%s %u%s", m ? ", " : "", mix_names[m], steps,
+                        /* past nr and arch: the instruction pointer or the arguments */
+                        bool reads_args = trace.loaded >> (offsetof(struct seccomp_data, instruction_pointer) / 4);
+                        sum += (unsigned) trace.steps;
+                        g_string_append_printf(per, "%s%s %zu%s", m ? ", " : "", mix_names[m], trace.steps,
                                                reads_args ? "*" : "");
                 }
                 printf("%-12s %6zu %6.1f  %s%s%s\n", variant_names[v], total_len, (double) sum / MIX, per->str,

@@ -6,17 +6,13 @@
 # As root, the permission checks run as nobody (setpriv).
 set -uo pipefail
 
+SRC=${OVH_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+# shellcheck source=tests/lib-tap.sh
+source "$SRC/tests/lib-tap.sh"
 BUILD=${OVH_BUILD_DIR:?set OVH_BUILD_DIR to a meson build directory}
 CTL=$BUILD/src/ctl/openvscodectl
-[[ -x $CTL ]] || { echo "Bail out! no $CTL: build it first"; exit 1; }
+[[ -x $CTL ]] || bail "no $CTL: build it first"
 
-n=0 failures=0
-ok() { n=$((n + 1)); printf 'ok %d - %s\n' "$n" "$1"; }
-not_ok() {
-    n=$((n + 1)) failures=$((failures + 1))
-    printf 'not ok %d - %s\n' "$n" "$1"; shift
-    local l; for l in "$@"; do printf '#   %s\n' "$l"; done
-}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
@@ -105,5 +101,4 @@ else
     ok "# SKIP systemd runs here: the no-systemd errors are not reachable"
 fi
 
-printf '1..%d\n' "$n"
-((failures == 0))
+finish

@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # Shared helpers for the integration tests (tests/integration/test-*.sh):
-# TAP output, the root/CI skip rule, throwaway accounts and payloads, a
-# launcher (or any program) started under systemd-socket-activate, and a
-# line-protocol client over bash's /dev/tcp.
+# the TAP kit (tests/lib-tap.sh), the root skip, throwaway accounts and
+# payloads, a launcher (or any program) started under
+# systemd-socket-activate, and a line-protocol client over bash's /dev/tcp.
 #
 # Source it from a script running under `set -euo pipefail`. Nothing here
 # runs at source time except path resolution.
@@ -18,73 +18,12 @@ OVH_BUILD_DIR=$(realpath -m "${OVH_BUILD_DIR:-build}")
 OVH_LAUNCHER=$OVH_BUILD_DIR/src/launcher/openvscode-launcher
 
 # ------------------------------------------------------------------ TAP
-# The plan is printed at the end ("1..N"), which TAP allows, so a test can
-# decide its checks as it goes.
-
-tap_count=0
-tap_failures=0
-
-tap_ok() {
-    tap_count=$((tap_count + 1))
-    printf 'ok %d - %s\n' "$tap_count" "$1"
-}
-
-# tap_not_ok DESCRIPTION [DETAIL...]: details go out as diagnostics
-tap_not_ok() {
-    tap_count=$((tap_count + 1))
-    tap_failures=$((tap_failures + 1))
-    printf 'not ok %d - %s\n' "$tap_count" "$1"
-    shift
-    local line
-    for line in "$@"; do printf '#   %s\n' "$line"; done
-}
-
-tap_diag() { printf '# %s\n' "$*"; }
-
-# tap_check DESCRIPTION COMMAND...: one line from a command's status
-tap_check() {
-    local description=$1
-    shift
-    if "$@"; then tap_ok "$description"; else tap_not_ok "$description" "command failed: $*"; fi
-}
-
-# tap_is DESCRIPTION GOT EXPECTED: exact comparison
-tap_is() {
-    if [[ $2 == "$3" ]]; then
-        tap_ok "$1"
-    else
-        tap_not_ok "$1" "got:      '$2'" "expected: '$3'"
-    fi
-}
-
-# Skip the whole file: exit 77 (meson and automake read it as SKIP), or
-# fail under CI=true, where the environment is meant to run everything.
-tap_skip_all() {
-    printf '1..0 # SKIP %s\n' "$1"
-    if [[ ${CI:-} == true ]]; then
-        printf '# CI=true: this environment should be able to run the test\n'
-        exit 1
-    fi
-    exit 77
-}
-
-tap_bail() {
-    printf 'Bail out! %s\n' "$1"
-    exit 1
-}
-
-# Prints the plan and exits non-zero if anything failed.
-tap_finish() {
-    printf '1..%d\n' "$tap_count"
-    if ((tap_failures)); then
-        tap_diag "$tap_failures of $tap_count failed"
-        exit 1
-    fi
-    exit 0
-}
+# The kit every shell test shares (ok, not_ok, expect, skip_all, finish...).
+# shellcheck source=tests/lib-tap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib-tap.sh"
 
 ovh_require_root() {
-    [[ $(id -u) == 0 ]] || tap_skip_all "needs root (${1:-switches accounts})"
+    [[ $(id -u) == 0 ]] || skip_all "needs root (${1:-switches accounts})"
 }
 
 # ovh_require_tools TOOL...: bail (not skip) when one is missing: the
@@ -92,7 +31,7 @@ ovh_require_root() {
 ovh_require_tools() {
     local tool
     for tool in "$@"; do
-        command -v "$tool" >/dev/null || tap_bail "$tool not found"
+        command -v "$tool" >/dev/null || bail "$tool not found"
     done
 }
 
@@ -172,7 +111,7 @@ ovh_activate() {
         kill -0 "$OVH_ACTIVATED_PID" 2>/dev/null || break
         sleep 0.05
     done
-    tap_diag "systemd-socket-activate did not listen on $port:"
+    diag "systemd-socket-activate did not listen on $port:"
     sed 's/^/#   /' "$log" >&2 || true
     return 1
 }
@@ -223,7 +162,7 @@ ovh_scratch_cleanup() {
     ovh_disconnect 2>/dev/null || true
     ovh_activated_kill
     if [[ ${OVH_KEEP:-} == 1 ]]; then
-        tap_diag "kept $WORK $PUBLIC ${OVH_SCRATCH_EXTRA[*]} (OVH_KEEP=1)"
+        diag "kept $WORK $PUBLIC ${OVH_SCRATCH_EXTRA[*]} (OVH_KEEP=1)"
     else
         rm -rf "$WORK" "$PUBLIC" "${OVH_SCRATCH_EXTRA[@]}"
     fi

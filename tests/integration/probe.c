@@ -38,7 +38,8 @@
  * where each query line is "LABEL ARCH NR A0 A1 A2 A3 A4 A5" (ARCH: x86_64,
  * i386, x32, aarch64, arm; NR a number, or a syscall name for the native
  * arch) and the answer is "LABEL=ALLOW", "LABEL=ERRNO:EPERM", "LABEL=KILL..."
- * ("probe --filter-eval PID --builtin" also evaluates the built-in cases).
+ * ("probe --filter-eval PID --builtin" also evaluates the built-in cases),
+ * with the test kit's evaluator (tests/lib/bpf-eval.c, built into the probe).
  */
 
 #ifndef _GNU_SOURCE
@@ -77,6 +78,8 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "../lib/bpf-eval.h"
 
 /* A pointer the kernel cannot read: page zero is never mapped
  * (vm.mmap_min_addr), so any copy_from_user() from it fails with EFAULT. */
@@ -1162,143 +1165,16 @@ typedef struct {
         size_t len;
 } Filter;
 
-/* A classic BPF interpreter, enough for any seccomp program: seccomp
- * accepts only loads from struct seccomp_data, ALU, jumps and returns. */
-static uint32_t bpf_run(const Filter *f, const struct seccomp_data *data) {
-        uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = { 0 };
-        const unsigned char *bytes = (const unsigned char *) data;
-
-        for (size_t pc = 0; pc < f->len; pc++) {
-                const struct sock_filter *in = &f->insns[pc];
-                uint32_t k = in->k;
-                uint32_t src = BPF_SRC(in->code) == BPF_X ? x : k;
-
-                switch (BPF_CLASS(in->code)) {
-                case BPF_LD:
-                case BPF_LDX: {
-                        uint32_t v;
-                        switch (BPF_MODE(in->code)) {
-                        case BPF_ABS:
-                                if (BPF_SIZE(in->code) != BPF_W || k % 4 || k + 4 > sizeof *data)
-                                        return SECCOMP_RET_KILL_PROCESS;
-                                memcpy(&v, bytes + k, 4);
-                                break;
-                        case BPF_IMM:
-                                v = k;
-                                break;
-                        case BPF_MEM:
-                                if (k >= BPF_MEMWORDS)
-                                        return SECCOMP_RET_KILL_PROCESS;
-                                v = mem[k];
-                                break;
-                        case BPF_LEN:
-                                v = sizeof *data;
-                                break;
-                        default:
-                                return SECCOMP_RET_KILL_PROCESS;
-                        }
-                        if (BPF_CLASS(in->code) == BPF_LD)
-                                a = v;
-                        else
-                                x = v;
-                        break;
-                }
-                case BPF_ST:
-                case BPF_STX:
-                        if (k >= BPF_MEMWORDS)
-                                return SECCOMP_RET_KILL_PROCESS;
-                        mem[k] = BPF_CLASS(in->code) == BPF_ST ? a : x;
-                        break;
-                case BPF_ALU:
-                        switch (BPF_OP(in->code)) {
-                        case BPF_ADD:
-                                a += src;
-                                break;
-                        case BPF_SUB:
-                                a -= src;
-                                break;
-                        case BPF_MUL:
-                                a *= src;
-                                break;
-                        case BPF_DIV:
-                                if (!src)
-                                        return SECCOMP_RET_KILL_PROCESS;
-                                a /= src;
-                                break;
-                        case BPF_MOD:
-                                if (!src)
-                                        return SECCOMP_RET_KILL_PROCESS;
-                                a %= src;
-                                break;
-                        case BPF_OR:
-                                a |= src;
-                                break;
-                        case BPF_AND:
-                                a &= src;
-                                break;
-                        case BPF_XOR:
-                                a ^= src;
-                                break;
-                        case BPF_LSH:
-                                a = src >= 32 ? 0 : a << src;
-                                break;
-                        case BPF_RSH:
-                                a = src >= 32 ? 0 : a >> src;
-                                break;
-                        case BPF_NEG:
-                                a = -a;
-                                break;
-                        default:
-                                return SECCOMP_RET_KILL_PROCESS;
-                        }
-                        break;
-                case BPF_JMP: {
-                        bool taken;
-                        if (BPF_OP(in->code) == BPF_JA) {
-                                pc += k;
-                                break;
-                        }
-                        switch (BPF_OP(in->code)) {
-                        case BPF_JEQ:
-                                taken = a == src;
-                                break;
-                        case BPF_JGT:
-                                taken = a > src;
-                                break;
-                        case BPF_JGE:
-                                taken = a >= src;
-                                break;
-                        case BPF_JSET:
-                                taken = (a & src) != 0;
-                                break;
-                        default:
-                                return SECCOMP_RET_KILL_PROCESS;
-                        }
-                        pc += taken ? in->jt : in->jf;
-                        break;
-                }
-                case BPF_RET:
-                        return BPF_RVAL(in->code) == BPF_A ? a : k;
-                case BPF_MISC:
-                        if (BPF_MISCOP(in->code) == BPF_TAX)
-                                x = a;
-                        else
-                                a = x;
-                        break;
-                default:
-                        return SECCOMP_RET_KILL_PROCESS;
-                }
-        }
-        return SECCOMP_RET_KILL_PROCESS; /* fell off the end: the kernel rejects such programs */
-}
-
 /* All filters run; the most restrictive action wins (the kernel compares
  * the action bits as a signed number, KILL_PROCESS being the lowest). */
 static uint32_t filters_run(const Filter *filters, size_t n, const struct seccomp_data *data) {
         uint32_t best = SECCOMP_RET_ALLOW;
 
         for (size_t i = 0; i < n; i++) {
-                uint32_t r = bpf_run(&filters[i], data);
+                uint32_t r;
+                /* Cannot fail: filter_eval() checked every program. */
+                if (bpf_eval(filters[i].insns, filters[i].len, data, &r) < 0)
+                        abort();
                 if ((int32_t) (r & SECCOMP_RET_ACTION_FULL) < (int32_t) (best & SECCOMP_RET_ACTION_FULL))
                         best = r;
         }
@@ -1403,6 +1279,15 @@ static int filter_eval(pid_t pid, bool builtin) {
                 return 1;
         }
         ptrace(PTRACE_DETACH, pid, NULL, NULL);
+        /* The kernel hands back each program as it was loaded, so the
+         * evaluator's load-time check must accept it; if it does not, the
+         * evaluator and the kernel disagree, and no verdict can be trusted. */
+        for (size_t i = 0; i < n; i++)
+                if (bpf_check(filters[i].insns, filters[i].len) < 0) {
+                        fprintf(stderr, "probe: filter %zu (%zu instructions) is refused by the evaluator\n", i,
+                                filters[i].len);
+                        return 1;
+                }
         printf("filters=%zu\n", n);
         for (size_t i = 0; i < n; i++)
                 printf("filter[%zu].instructions=%zu\n", i, filters[i].len);

@@ -7,16 +7,12 @@
 #   OVH_BUILD_DIR=build tests/integration/test-bad-input.sh     (root)
 set -euo pipefail
 
-SRC=${OVH_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-BUILD=${OVH_BUILD_DIR:-$SRC/build}
-LAUNCHER=$BUILD/src/launcher/openvscode-launcher
-
-if [[ $(id -u) -ne 0 ]]; then
-    echo "1..0 # SKIP needs root (switches accounts)"
-    [[ ${CI:-} == true ]] && exit 1
-    exit 77
-fi
-[[ -x $LAUNCHER ]] || { echo "Bail out! no launcher at $LAUNCHER"; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+SRC=$OVH_SOURCE_DIR
+LAUNCHER=$OVH_LAUNCHER
+ovh_require_root
+[[ -x $LAUNCHER ]] || bail "no launcher at $LAUNCHER"
 
 ACCOUNT=ovh-badin
 HOME_DIR=/var/tmp/ovh-badin-home
@@ -43,10 +39,8 @@ chmod 0600 "$W/token"
 snapshot() { { find "$HOME_DIR" /run/openvscode-server/"$ACCOUNT" -printf '%p %m %u %g %s\n' 2>/dev/null || true; } | sort; }
 before=$(snapshot)
 
-n=0
-failures=0
-# check NAME EXPECTED_RC STDERR_SUBSTRING -- COMMAND...
-check() {
+# refused NAME EXPECTED_RC STDERR_SUBSTRING -- COMMAND...
+refused() {
     local name=$1 want=$2 needle=$3
     shift 4
     local rc=0
@@ -61,13 +55,10 @@ check() {
     [[ ! -e $W/EXECUTED ]] || problems+=("the payload was executed")
     [[ $(snapshot) == "$before" ]] || problems+=("the home or runtime dir changed")
     grep -q goodtoken "$W/err" "$W/out" && problems+=("the token was printed")
-    n=$((n + 1))
     if ((${#problems[@]} == 0)); then
-        echo "ok $n - $name (exit $rc)"
+        ok "$name (exit $rc)"
     else
-        failures=$((failures + 1))
-        echo "not ok $n - $name: ${problems[*]}"
-        sed 's/^/# stderr: /' "$W/err"
+        not_ok "$name: ${problems[*]}" "$(sed 's/^/stderr: /' "$W/err")"
     fi
 }
 
@@ -82,91 +73,90 @@ good=$(conf good "$base[Auth]\nTokenFile=$W/token\n")
 # for a connection, and cannot pass a datagram or a non-socket fd).
 activated() { python3 "$SRC/tests/integration/activate.py" "$@"; }
 
-echo "1..39"
+plan 39
 # Sanity: the good configuration passes --check (so the cases below fail
 # for their own reason, not because the setup is broken).
 rc=0; activated -- "$LAUNCHER" -c "$good" --check >"$W/plan" 2>&1 || rc=$?
-n=$((n + 1))
 if ((rc == 0)) && grep -q "^user=$ACCOUNT$" "$W/plan" && [[ $(snapshot) == "$before" ]]; then
-    echo "ok $n - the good configuration passes --check and changes nothing"
+    ok "the good configuration passes --check and changes nothing"
 else
-    failures=$((failures + 1)); echo "not ok $n - good configuration: rc=$rc"; sed 's/^/# /' "$W/plan"
+    not_ok "good configuration: rc=$rc" "$(cat "$W/plan")"
 fi
 
 c=$(conf g1 "$base[Servr]\nRoot=/x\n")
-check "unknown group" 78 "unknown group [Servr]" -- activated -- "$LAUNCHER" -c "$c"
+refused "unknown group" 78 "unknown group [Servr]" -- activated -- "$LAUNCHER" -c "$c"
 c=$(conf g2 "$base[Auth]\nTokenFil=/x\n")
-check "unknown key names file:line" 78 "g2.conf:7: unknown key TokenFil=" -- activated -- "$LAUNCHER" -c "$c"
+refused "unknown key names file:line" 78 "g2.conf:7: unknown key TokenFil=" -- activated -- "$LAUNCHER" -c "$c"
 c=$(conf g3 "$base[Sandbox]\nSeccomp=perhaps\n")
-check "bad boolean" 78 "g3.conf:7: [Sandbox] Seccomp=perhaps is not a boolean" -- activated -- "$LAUNCHER" -c "$c"
+refused "bad boolean" 78 "g3.conf:7: [Sandbox] Seccomp=perhaps is not a boolean" -- activated -- "$LAUNCHER" -c "$c"
 c=$(conf g4 "${base}UMask=0888\n")
-check "bad octal UMask" 78 "g4.conf:6: [Account] UMask=0888 is not an octal umask" -- activated -- "$LAUNCHER" -c "$c"
+refused "bad octal UMask" 78 "g4.conf:6: [Account] UMask=0888 is not an octal umask" -- activated -- "$LAUNCHER" -c "$c"
 c=$(conf g5 "[Server]\nRoot=payload\n")
-check "relative path" 78 "g5.conf:2: [Server] Root=payload is not an absolute path" -- activated -- "$LAUNCHER" -c "$c"
+refused "relative path" 78 "g5.conf:2: [Server] Root=payload is not an absolute path" -- activated -- "$LAUNCHER" -c "$c"
 printf '[Server]\nRoot=%s/payload\nNode=%s/node\n[Account]\nUser=a\x01b\n' "$W" "$W" >"$W/g6.conf"
-check "control character in a value" 78 "contains a control character" -- activated -- "$LAUNCHER" -c "$W/g6.conf"
+refused "control character in a value" 78 "contains a control character" -- activated -- "$LAUNCHER" -c "$W/g6.conf"
 { printf '%b' "$base"; printf 'DefaultFolder=/'; head -c 204800 /dev/zero | tr '\0' a; echo; } >"$W/g7.conf"
-check "a 200 KB line" 78 "g7.conf:6: line is 204815 bytes long" -- activated -- "$LAUNCHER" -c "$W/g7.conf"
+refused "a 200 KB line" 78 "g7.conf:6: line is 204815 bytes long" -- activated -- "$LAUNCHER" -c "$W/g7.conf"
 { printf '%b' "$base"; printf 'DefaultFolder=/x\0y\n'; } >"$W/g8.conf"
-check "a NUL byte" 78 "g8.conf:6: contains a NUL byte" -- activated -- "$LAUNCHER" -c "$W/g8.conf"
+refused "a NUL byte" 78 "g8.conf:6: contains a NUL byte" -- activated -- "$LAUNCHER" -c "$W/g8.conf"
 { printf '%b' "$base"; printf 'DefaultFolder=/\xff\n'; } >"$W/g9.conf"
-check "invalid UTF-8" 78 "g9.conf:6: is not valid UTF-8" -- activated -- "$LAUNCHER" -c "$W/g9.conf"
+refused "invalid UTF-8" 78 "g9.conf:6: is not valid UTF-8" -- activated -- "$LAUNCHER" -c "$W/g9.conf"
 c=$(conf u1 "[Server]\nRoot=$W/payload\nNode=$W/node\n[Account]\nUser=no-such-user-ovh\n")
-check "unknown user" 67 "user no-such-user-ovh does not exist" -- activated -- "$LAUNCHER" -c "$c"
+refused "unknown user" 67 "user no-such-user-ovh does not exist" -- activated -- "$LAUNCHER" -c "$c"
 c=$(conf u2 "[Server]\nRoot=$W/payload\nNode=$W/node\n[Account]\nUser=root\n")
-check "root as the account" 78 "refusing to run the IDE as root" -- activated -- "$LAUNCHER" -c "$c"
+refused "root as the account" 78 "refusing to run the IDE as root" -- activated -- "$LAUNCHER" -c "$c"
 c=$(conf u3 "$base""Group=no-such-group-ovh\n")
-check "unknown account group" 67 "group no-such-group-ovh does not exist" -- activated -- "$LAUNCHER" -c "$c"
+refused "unknown account group" 67 "group no-such-group-ovh does not exist" -- activated -- "$LAUNCHER" -c "$c"
 c=$(conf p1 "[Server]\nRoot=$W/nothing\nNode=$W/node\n[Account]\nUser=$ACCOUNT\n")
-check "missing payload" 66 "server payload missing: $W/nothing/out/server-main.js not found" -- activated -- "$LAUNCHER" -c "$c"
+refused "missing payload" 66 "server payload missing: $W/nothing/out/server-main.js not found" -- activated -- "$LAUNCHER" -c "$c"
 c=$(conf p2 "[Server]\nRoot=$W/payload\nNode=$W/no-node\n[Account]\nUser=$ACCOUNT\n")
-check "missing node" 66 "node missing: $W/no-node" -- activated -- "$LAUNCHER" -c "$c"
+refused "missing node" 66 "node missing: $W/no-node" -- activated -- "$LAUNCHER" -c "$c"
 c=$(conf t1 "$base[Auth]\nToken=bad token!\n")
 chmod 0640 "$c"
-check "token with bad characters" 65 "character outside [0-9A-Za-z_-]" -- activated -- "$LAUNCHER" -c "$c"
+refused "token with bad characters" 65 "character outside [0-9A-Za-z_-]" -- activated -- "$LAUNCHER" -c "$c"
 c=$(conf t0 "$base[Auth]\nToken=goodtoken\n")
 chmod 0644 "$c"
-check "[Auth] Token= in a config file every user can read" 78 "$c:7: [Auth] Token= is in a file every user can read (mode 0644)" -- activated -- "$LAUNCHER" -c "$c"
+refused "[Auth] Token= in a config file every user can read" 78 "$c:7: [Auth] Token= is in a file every user can read (mode 0644)" -- activated -- "$LAUNCHER" -c "$c"
 : >"$W/empty-token"; chmod 0600 "$W/empty-token"
 c=$(conf t2 "$base[Auth]\nTokenFile=$W/empty-token\n")
-check "empty token file" 65 "the token file is empty" -- activated -- "$LAUNCHER" -c "$c"
+refused "empty token file" 65 "the token file is empty" -- activated -- "$LAUNCHER" -c "$c"
 c=$(conf t3 "$base[Auth]\nTokenFile=$W/missing-token\n")
-check "missing token file" 66 "cannot open token file $W/missing-token" -- activated -- "$LAUNCHER" -c "$c"
+refused "missing token file" 66 "cannot open token file $W/missing-token" -- activated -- "$LAUNCHER" -c "$c"
 printf 'goodtoken\n' >"$W/open-token"; chmod 0644 "$W/open-token"
 c=$(conf t4 "$base[Auth]\nTokenFile=$W/open-token\n")
-check "world-readable token file" 77 "chmod 0600 $W/open-token" -- activated -- "$LAUNCHER" -c "$c"
+refused "world-readable token file" 77 "chmod 0600 $W/open-token" -- activated -- "$LAUNCHER" -c "$c"
 for opt in "--connection-token=x" "--host 0.0.0.0" "--port=1" "--socket-path=/tmp/x"; do
     flag=${opt%%[= ]*}
     c=$(conf "x${flag//-/}" "[Server]\nRoot=$W/payload\nNode=$W/node\nExtraArguments=--log info $opt\n[Account]\nUser=$ACCOUNT\n")
-    check "ExtraArguments with $flag" 78 "ExtraArguments= may not contain $flag" -- activated -- "$LAUNCHER" -c "$c"
+    refused "ExtraArguments with $flag" 78 "ExtraArguments= may not contain $flag" -- activated -- "$LAUNCHER" -c "$c"
 done
-check "PUID without a passwd entry" 67 "PUID=3999999: no user has this uid" -- \
+refused "PUID without a passwd entry" 67 "PUID=3999999: no user has this uid" -- \
     env PUID=3999999 python3 "$SRC/tests/integration/activate.py" -- "$LAUNCHER" -c "$good"
-check "FILE__ of an unknown variable" 78 "FILE__PATH: PATH is not a variable" -- \
+refused "FILE__ of an unknown variable" 78 "FILE__PATH: PATH is not a variable" -- \
     env FILE__PATH=/etc/hostname python3 "$SRC/tests/integration/activate.py" -- "$LAUNCHER" -c "$good"
-check "bad TZ" 78 "time zone \"Mars/Olympus\" is not in /usr/share/zoneinfo" -- \
+refused "bad TZ" 78 "time zone \"Mars/Olympus\" is not in /usr/share/zoneinfo" -- \
     env TZ=Mars/Olympus python3 "$SRC/tests/integration/activate.py" -- "$LAUNCHER" -c "$good"
 c=$(conf s1 "$base[Sandbox]\nDenySyscalls=mountt\n")
-check "unknown syscall name" 78 "DenySyscalls=: mountt is not a system call" -- activated -- "$LAUNCHER" -c "$c"
-check "not activated and no --listen" 64 "no socket: start through openvscode-server.socket" -- \
+refused "unknown syscall name" 78 "DenySyscalls=: mountt is not a system call" -- activated -- "$LAUNCHER" -c "$c"
+refused "not activated and no --listen" 64 "no socket: start through openvscode-server.socket" -- \
     env -u LISTEN_FDS -u LISTEN_PID "$LAUNCHER" -c "$good"
-check "two passed sockets" 64 "systemd passed 2 sockets" -- activated --count 2 -- "$LAUNCHER" -c "$good"
-check "zero passed sockets" 64 "systemd passed 0 sockets" -- activated --count 0 -- "$LAUNCHER" -c "$good"
-check "fd 3 is not a socket" 64 "fd 3 passed by systemd is not a socket" -- activated --not-socket -- "$LAUNCHER" -c "$good"
-check "fd 3 is a datagram socket" 64 "not a listening stream socket" -- activated --datagram -- "$LAUNCHER" -c "$good"
-check "--listen while activated" 64 "systemd already passed a socket" -- activated -- "$LAUNCHER" -c "$good" --listen=127.0.0.1:1
-check "unknown option" 64 "unknown option --bogus" -- "$LAUNCHER" --bogus
+refused "two passed sockets" 64 "systemd passed 2 sockets" -- activated --count 2 -- "$LAUNCHER" -c "$good"
+refused "zero passed sockets" 64 "systemd passed 0 sockets" -- activated --count 0 -- "$LAUNCHER" -c "$good"
+refused "fd 3 is not a socket" 64 "fd 3 passed by systemd is not a socket" -- activated --not-socket -- "$LAUNCHER" -c "$good"
+refused "fd 3 is a datagram socket" 64 "not a listening stream socket" -- activated --datagram -- "$LAUNCHER" -c "$good"
+refused "--listen while activated" 64 "systemd already passed a socket" -- activated -- "$LAUNCHER" -c "$good" --listen=127.0.0.1:1
+refused "unknown option" 64 "unknown option --bogus" -- "$LAUNCHER" --bogus
 # Started without root, as the units do (User=): the account systemd chose
 # and the configured one must agree, and the files must be readable by it.
-check "started as another account than the configured one" 77 \
+refused "started as another account than the configured one" 77 \
     "names $ACCOUNT:$ACCOUNT, but the launcher was started as nobody:nogroup" -- \
     setpriv --reuid=nobody --regid=nogroup --clear-groups /usr/bin/python3 "$SRC/tests/integration/activate.py" -- "$LAUNCHER" -c "$good"
 c=$(conf r1 "$base[Auth]\nTokenFile=$W/token\n")
 chmod 0600 "$c"
-check "a configuration file the account cannot read" 78 "$c: cannot be read by uid $(id -u "$ACCOUNT")" -- \
+refused "a configuration file the account cannot read" 78 "$c: cannot be read by uid $(id -u "$ACCOUNT")" -- \
     setpriv --reuid="$ACCOUNT" --regid="$ACCOUNT" --init-groups /usr/bin/python3 "$SRC/tests/integration/activate.py" -- "$LAUNCHER" -c "$c"
 chmod 0644 "$c"
-check "a token file the account cannot read" 77 "token file $W/token cannot be read by uid $(id -u "$ACCOUNT")" -- \
+refused "a token file the account cannot read" 77 "token file $W/token cannot be read by uid $(id -u "$ACCOUNT")" -- \
     setpriv --reuid="$ACCOUNT" --regid="$ACCOUNT" --init-groups /usr/bin/python3 "$SRC/tests/integration/activate.py" -- "$LAUNCHER" -c "$c"
 
 # A failed start must not leave the connection that triggered it waiting:
@@ -184,18 +174,11 @@ done
 answer=$(curl -s -i --max-time 10 "http://127.0.0.1:$port/" || true)
 rc=0
 wait "$sa" || rc=$?
-n=$((n + 1))
 if [[ $answer == "HTTP/1.1 503 "* && $answer == *"journalctl -u openvscode-server"* ]] && ((rc == 66)) &&
     [[ ! -e $W/EXECUTED && $(snapshot) == "$before" ]]; then
-    echo "ok $n - a failed activated start answers the waiting connection 503 and exits 66"
+    ok "a failed activated start answers the waiting connection 503 and exits 66"
 else
-    failures=$((failures + 1))
-    echo "not ok $n - failed activated start: rc=$rc, answer: ${answer%%$'\r'*}"
-    sed 's/^/# /' "$W/sa.out"
+    not_ok "failed activated start: rc=$rc, answer: ${answer%%$'\r'*}" "$(cat "$W/sa.out")"
 fi
 
-if ((n != 39)); then
-    echo "not ok - ran $n cases, planned 39"
-    exit 1
-fi
-((failures == 0))
+finish

@@ -56,11 +56,11 @@ fi
 
 ovh_require_root "creates an account; reads a running process's seccomp filter"
 ovh_require_tools systemd-socket-activate setpriv ss useradd python3
-[[ -x $OVH_LAUNCHER ]] || tap_bail "no launcher at $OVH_LAUNCHER: build it or set OVH_BUILD_DIR"
-[[ -x $PROBE ]] || tap_bail "no probe at $PROBE: build with -Dtests=true"
-[[ -f $TABLE ]] || tap_bail "no parity table at $TABLE"
+[[ -x $OVH_LAUNCHER ]] || bail "no launcher at $OVH_LAUNCHER: build it or set OVH_BUILD_DIR"
+[[ -x $PROBE ]] || bail "no probe at $PROBE: build with -Dtests=true"
+[[ -f $TABLE ]] || bail "no parity table at $TABLE"
 python3 -c 'import ctypes; ctypes.CDLL("libseccomp.so.2")' 2>/dev/null ||
-    tap_bail "python3 cannot load libseccomp.so.2 (the syscall numbers of every ABI come from it)"
+    bail "python3 cannot load libseccomp.so.2 (the syscall numbers of every ABI come from it)"
 
 ovh_scratch parity
 
@@ -432,10 +432,10 @@ chmod 0644 "$PARITY_PY"
 install -m 0644 "$TABLE" "$PUBLIC/table.tsv"
 
 [[ -n $(python3 "$PARITY_PY" queries "$PUBLIC/table.tsv" 2>/dev/null | head -1) ]] ||
-    tap_bail "no ABI of this machine ($(uname -m)) is known to the parity helper"
+    bail "no ABI of this machine ($(uname -m)) is known to the parity helper"
 
 # ------------------------------------------------------------------ setup
-ovh_ensure_account "$ACCOUNT" "$ACCOUNT_HOME" || tap_bail "cannot create the account $ACCOUNT"
+ovh_ensure_account "$ACCOUNT" "$ACCOUNT_HOME" || bail "cannot create the account $ACCOUNT"
 ACCOUNT_UID=$(id -u "$ACCOUNT")
 ACCOUNT_GID=$(id -g "$ACCOUNT")
 as_account() { setpriv --reuid "$ACCOUNT_UID" --regid "$ACCOUNT_GID" --init-groups -- "$@"; }
@@ -447,7 +447,7 @@ for candidate in /usr/bin/python3 /usr/local/bin/python3 "$(command -v python3)"
         break
     fi
 done
-[[ -n $ACCOUNT_PYTHON ]] || tap_bail "no python3 that $ACCOUNT can run with libseccomp.so.2"
+[[ -n $ACCOUNT_PYTHON ]] || bail "no python3 that $ACCOUNT can run with libseccomp.so.2"
 
 PAYLOAD=$PUBLIC/payload
 ovh_make_payload "$PAYLOAD" 1.100.3
@@ -501,11 +501,11 @@ talk() {
     fi
     if [[ -n ${FILTER_OUT:-} ]]; then
         "$PROBE" --filter-eval "${OVH_REPLY[0]#pid=}" <"$WORK/queries" >"$FILTER_OUT" 2>"$FILTER_OUT.err" ||
-            tap_diag "$name: filter evaluation failed: $(cat "$FILTER_OUT.err")"
+            diag "$name: filter evaluation failed: $(cat "$FILTER_OUT.err")"
     fi
     for command in "${commands[@]}"; do
         if ! ovh_request "$command" 120; then
-            tap_diag "$name: '$command' got no complete answer"
+            diag "$name: '$command' got no complete answer"
             break
         fi
         printf '%s\n' "${OVH_REPLY[@]}" >>"$WORK/$name.report"
@@ -515,8 +515,8 @@ talk() {
 }
 
 # The kernel alone: the probe's cases as the account, unfiltered.
-talk reference syscalls -- setpriv --reuid "$ACCOUNT_UID" --regid "$ACCOUNT_GID" --init-groups -- "$PROBE" || tap_bail "the probe does not run unfiltered as $ACCOUNT"
-grep -q '^deny\.' "$WORK/reference.report" || tap_bail "the reference run reported no syscalls"
+talk reference syscalls -- setpriv --reuid "$ACCOUNT_UID" --regid "$ACCOUNT_GID" --init-groups -- "$PROBE" || bail "the probe does not run unfiltered as $ACCOUNT"
+grep -q '^deny\.' "$WORK/reference.report" || bail "the reference run reported no syscalls"
 missing=()
 for key in "${KEYS[@]}"; do
     grep -q "^deny\.$key=" "$WORK/reference.report" || missing+=("$key")
@@ -528,19 +528,19 @@ for key in "${missing[@]}"; do
 done
 if ((${#native_missing[@]})); then
     as_account "$ACCOUNT_PYTHON" "$PARITY_PY" call "$PUBLIC/table.tsv" "${native_missing[@]}" >>"$WORK/reference.report" ||
-        tap_bail "the raw calls do not run unfiltered as $ACCOUNT"
+        bail "the raw calls do not run unfiltered as $ACCOUNT"
 fi
 as_account "$ACCOUNT_PYTHON" "$PARITY_PY" drift "$PUBLIC/table.tsv" >"$WORK/drift" 2>&1 ||
-    tap_bail "the scan for syscalls newer than the table failed: $(cat "$WORK/drift")"
+    bail "the scan for syscalls newer than the table failed: $(cat "$WORK/drift")"
 
 # The sandbox: the launcher with its default filter, the probe as node.
 sandbox_commands=(syscalls)
 ((${#native_missing[@]})) &&
     sandbox_commands+=("exec $ACCOUNT_PYTHON $PARITY_PY call $PUBLIC/table.tsv ${native_missing[*]}")
 FILTER_OUT=$WORK/filter talk sandbox "${sandbox_commands[@]}" -- "$OVH_LAUNCHER" -c "$WORK/launcher.conf" ||
-    tap_bail "the launcher did not run the probe: $(cat "$WORK/sandbox.log")"
-[[ -s $WORK/filter ]] || tap_bail "no filter verdicts: $(cat "$WORK/filter.err" 2>/dev/null)"
-tap_diag "native rows without a probe case, called through python: ${native_missing[*]:-none}"
+    bail "the launcher did not run the probe: $(cat "$WORK/sandbox.log")"
+[[ -s $WORK/filter ]] || bail "no filter verdicts: $(cat "$WORK/filter.err" 2>/dev/null)"
+diag "native rows without a probe case, called through python: ${native_missing[*]:-none}"
 
 # ----------------------------------------- rootless containers
 # A rootless-container tool end to end: refused by default, working with
@@ -553,26 +553,26 @@ if command -v unshare >/dev/null; then
     default_out=$(grep -E '^(out|exit)=' "$WORK/unshare-default.report" | tr '\n' ' ')
     allowed_out=$(grep -E '^(out|exit)=' "$WORK/unshare-allowed.report" | tr '\n' ' ')
     if [[ $default_out == *"Operation not permitted"* && $default_out != *"exit=0 "* ]]; then
-        tap_ok "unshare -r (a rootless-container tool) is refused by default: ${default_out% }"
+        ok "unshare -r (a rootless-container tool) is refused by default: ${default_out% }"
     else
-        tap_not_ok "unshare -r is refused by default" "got: $default_out"
+        not_ok "unshare -r is refused by default" "got: $default_out"
     fi
-    tap_is "unshare -r works with [Sandbox] AllowNamespaces=yes (id -u inside is 0)" "${allowed_out% }" "out=0 exit=0"
+    expect "unshare -r works with [Sandbox] AllowNamespaces=yes (id -u inside is 0)" "${allowed_out% }" "out=0 exit=0"
 fi
 
 # ------------------------------------------------------------ verdicts
 while IFS=$'\t' read -r kind text details; do
     case $kind in
-    ok) tap_ok "$text" ;;
-    skip) tap_ok "$text # SKIP" ;;
-    diag) tap_diag "$text" ;;
+    ok) ok "$text" ;;
+    skip) ok "$text # SKIP" ;;
+    diag) diag "$text" ;;
     not_ok)
         IFS=$'\t' read -r -a detail_lines <<<"$details"
-        tap_not_ok "$text" "${detail_lines[@]}"
+        not_ok "$text" "${detail_lines[@]}"
         ;;
-    *) tap_not_ok "parity helper output" "$kind $text" ;;
+    *) not_ok "parity helper output" "$kind $text" ;;
     esac
 done < <(python3 "$PARITY_PY" judge "$PUBLIC/table.tsv" "$WORK/filter" "$WORK/sandbox.report" \
     "$WORK/reference.report" "$WORK/drift" ${OVH_DOCKER_PROFILE:+"$OVH_DOCKER_PROFILE"})
 
-tap_finish
+finish

@@ -31,15 +31,15 @@ PROBE=$OVH_BUILD_DIR/tests/integration/probe
 
 ovh_require_root "creates an account; the launcher switches identity"
 ovh_require_tools systemd-socket-activate setpriv ss useradd getent
-[[ -x $OVH_LAUNCHER ]] || tap_bail "no launcher at $OVH_LAUNCHER: build it or set OVH_BUILD_DIR"
-[[ -x $PROBE ]] || tap_bail "no probe at $PROBE: build with -Dtests=true"
+[[ -x $OVH_LAUNCHER ]] || bail "no launcher at $OVH_LAUNCHER: build it or set OVH_BUILD_DIR"
+[[ -x $PROBE ]] || bail "no probe at $PROBE: build with -Dtests=true"
 
 # ------------------------------------------------------------------ setup
 # Secrets (token, config) in a root-only directory; what the account must
 # read or run (payload, preload, probe) in a world-readable one.
 ovh_scratch sandbox
 
-ovh_ensure_account "$ACCOUNT" "$ACCOUNT_HOME" || tap_bail "cannot create the account $ACCOUNT"
+ovh_ensure_account "$ACCOUNT" "$ACCOUNT_HOME" || bail "cannot create the account $ACCOUNT"
 ACCOUNT_UID=$(id -u "$ACCOUNT")
 ACCOUNT_GID=$(id -g "$ACCOUNT")
 HOME_DIR=$(ovh_account_field "$ACCOUNT" 6)
@@ -177,7 +177,7 @@ run_probe() {
     OVH_RUN_ACTIVATED_PID=$OVH_ACTIVATED_PID
     ovh_connect "$port"
     if ! ovh_request pid 30; then
-        tap_diag "$name: no answer from the probe; activation log:"
+        diag "$name: no answer from the probe; activation log:"
         sed 's/^/#   /' "$log"
         ovh_disconnect
         ovh_activated_wait 5 || true
@@ -187,12 +187,12 @@ run_probe() {
     local pid=${OVH_REPLY[0]#pid=}
     # read back the filter while the probe waits for its next command
     "$PROBE" --filter-eval "$pid" --builtin <"$COMPAT_QUERIES" >"$WORK/$name.filter" 2>"$WORK/$name.filter-err" ||
-        tap_diag "$name: filter evaluation failed: $(cat "$WORK/$name.filter-err")"
+        diag "$name: filter evaluation failed: $(cat "$WORK/$name.filter-err")"
 
     local command
     for command in "${commands[@]}"; do
         if ! ovh_request "$command" 300; then
-            tap_diag "$name: '$command' got no complete answer"
+            diag "$name: '$command' got no complete answer"
             ovh_disconnect
             ovh_activated_wait 5 || true
             return 1
@@ -202,7 +202,7 @@ run_probe() {
     ovh_disconnect
     status=0
     ovh_activated_wait 30 || status=$?
-    [[ $status == 0 ]] || tap_diag "$name: exited with status $status"
+    [[ $status == 0 ]] || diag "$name: exited with status $status"
     return "$status"
 }
 
@@ -220,16 +220,16 @@ load_report() {
 # no filter, no_new_privs off: what every syscall answers without us.
 run_probe unfiltered identity syscalls userns -- \
     setpriv --reuid "$ACCOUNT_UID" --regid "$ACCOUNT_GID" --init-groups -- "$PROBE" ||
-    tap_bail "the probe does not run unfiltered as $ACCOUNT"
+    bail "the probe does not run unfiltered as $ACCOUNT"
 declare -A U=()
 load_report U "$WORK/unfiltered.report"
-[[ ${U[Seccomp]:-0} == 0 ]] || tap_bail "the reference run is itself filtered (Seccomp=${U[Seccomp]})"
-tap_is "reference run: the probe alone as $ACCOUNT has no filter" "${U[Seccomp]-missing}" 0
-tap_is "reference run: runs as $ACCOUNT" "${U[uid]-missing}/${U[euid]-missing}" "$ACCOUNT_UID/$ACCOUNT_UID"
+[[ ${U[Seccomp]:-0} == 0 ]] || bail "the reference run is itself filtered (Seccomp=${U[Seccomp]})"
+expect "reference run: the probe alone as $ACCOUNT has no filter" "${U[Seccomp]-missing}" 0
+expect "reference run: runs as $ACCOUNT" "${U[uid]-missing}/${U[euid]-missing}" "$ACCOUNT_UID/$ACCOUNT_UID"
 DENY_KEYS=()
 for key in "${!U[@]}"; do [[ $key == deny.* ]] && DENY_KEYS+=("$key"); done
 mapfile -t DENY_KEYS < <(printf '%s\n' "${DENY_KEYS[@]}" | sort)
-((${#DENY_KEYS[@]} > 80)) || tap_bail "the reference run reported only ${#DENY_KEYS[@]} syscalls"
+((${#DENY_KEYS[@]} > 80)) || bail "the reference run reported only ${#DENY_KEYS[@]} syscalls"
 
 # Namespace creation: refused by default, allowed with AllowNamespaces=yes
 is_namespace_key() {
@@ -250,22 +250,22 @@ check_identity() {
     local run=$1 seccomp=$3
     local -n R=$2
     local key
-    for key in uid euid suid fsuid; do tap_is "$run: $key" "${R[$key]-missing}" "$ACCOUNT_UID"; done
-    for key in gid egid sgid fsgid; do tap_is "$run: $key" "${R[$key]-missing}" "$ACCOUNT_GID"; done
+    for key in uid euid suid fsuid; do expect "$run: $key" "${R[$key]-missing}" "$ACCOUNT_UID"; done
+    for key in gid egid sgid fsgid; do expect "$run: $key" "${R[$key]-missing}" "$ACCOUNT_GID"; done
     local groups
     groups=$(tr ' ' '\n' <<<"${R[groups]-}" | sed '/^$/d' | sort -n | tr '\n' ' ')
-    tap_is "$run: supplementary groups (initgroups)" "${groups% }" "$EXPECTED_GROUPS"
+    expect "$run: supplementary groups (initgroups)" "${groups% }" "$EXPECTED_GROUPS"
     for key in CapInh CapPrm CapEff CapBnd CapAmb; do
-        tap_is "$run: $key" "${R[$key]-missing}" "$ZERO_CAPS"
+        expect "$run: $key" "${R[$key]-missing}" "$ZERO_CAPS"
     done
-    tap_is "$run: NoNewPrivs" "${R[NoNewPrivs]-missing}" 1
-    tap_is "$run: Seccomp" "${R[Seccomp]-missing}" "$seccomp"
-    tap_is "$run: umask" "${R[umask]-missing}" 0027
-    tap_is "$run: cwd is the workspace" "${R[cwd]-missing}" "$HOME_DIR/workspace"
-    tap_is "$run: open fds" "${R[fds]-missing}" "0 1 2 3"
-    tap_is "$run: fd 3 is the listening socket" \
+    expect "$run: NoNewPrivs" "${R[NoNewPrivs]-missing}" 1
+    expect "$run: Seccomp" "${R[Seccomp]-missing}" "$seccomp"
+    expect "$run: umask" "${R[umask]-missing}" 0027
+    expect "$run: cwd is the workspace" "${R[cwd]-missing}" "$HOME_DIR/workspace"
+    expect "$run: open fds" "${R[fds]-missing}" "0 1 2 3"
+    expect "$run: fd 3 is the listening socket" \
         "${R[fd3.socket]-}/${R[fd3.listening]-}/${R[fd3.family]-}" "yes/1/AF_INET"
-    tap_is "$run: fd 3 survives exec (FD_CLOEXEC cleared)" "${R[fd3.cloexec]-missing}" 0
+    expect "$run: fd 3 survives exec (FD_CLOEXEC cleared)" "${R[fd3.cloexec]-missing}" 0
 }
 
 # check_argv RUN-NAME ARRAY-NAME
@@ -280,28 +280,28 @@ check_argv() {
         --accept-server-license-terms --connection-token-file "$token_file"
         --server-data-dir "$state" --user-data-dir "$state/data" --extensions-dir "$state/extensions"
         --default-folder "$HOME_DIR/workspace" --telemetry-level off)
-    tap_is "$run: argv[1]" "${argv[1]-}" --require
-    if [[ ${argv[2]-} == */sd-listen.js ]]; then tap_ok "$run: argv[2] is the preload (${argv[2]})"; else
-        tap_not_ok "$run: argv[2] is the preload" "got: '${argv[2]-}'"; fi
-    tap_is "$run: argv[3]" "${argv[3]-}" "$PAYLOAD/out/server-main.js"
-    tap_is "$run: argv, complete" "$(printf '%q ' "${argv[@]}")" "$(printf '%q ' "${expected[@]}")"
-    tap_is "$run: argv[5] is --connection-token-file" "${argv[5]-}" --connection-token-file
+    expect "$run: argv[1]" "${argv[1]-}" --require
+    if [[ ${argv[2]-} == */sd-listen.js ]]; then ok "$run: argv[2] is the preload (${argv[2]})"; else
+        not_ok "$run: argv[2] is the preload" "got: '${argv[2]-}'"; fi
+    expect "$run: argv[3]" "${argv[3]-}" "$PAYLOAD/out/server-main.js"
+    expect "$run: argv, complete" "$(printf '%q ' "${argv[@]}")" "$(printf '%q ' "${expected[@]}")"
+    expect "$run: argv[5] is --connection-token-file" "${argv[5]-}" --connection-token-file
     # the server must read the token from the file, and only the account may
     if [[ -n $token_file && -f $token_file ]]; then
-        tap_is "$run: the token file holds the configured token" "$(cat "$token_file")" "$TOKEN"
+        expect "$run: the token file holds the configured token" "$(cat "$token_file")" "$TOKEN"
         local owner mode
         owner=$(stat -c %u "$token_file")
         mode=$(stat -c %a "$token_file")
-        tap_is "$run: the token file belongs to the account" "$owner" "$ACCOUNT_UID"
-        if (((8#$mode & 8#077) == 0)); then tap_ok "$run: the token file is private (mode $mode)"; else
-            tap_not_ok "$run: the token file is private" "mode $mode"; fi
+        expect "$run: the token file belongs to the account" "$owner" "$ACCOUNT_UID"
+        if (((8#$mode & 8#077) == 0)); then ok "$run: the token file is private (mode $mode)"; else
+            not_ok "$run: the token file is private" "mode $mode"; fi
     else
-        tap_not_ok "$run: the token file exists" "argv[6]='$token_file'"
+        not_ok "$run: the token file exists" "argv[6]='$token_file'"
     fi
-    tap_is "$run: the server can read its token file" "${R[tokenfile.readable]-missing}" yes
+    expect "$run: the server can read its token file" "${R[tokenfile.readable]-missing}" yes
     local dir
     for dir in "$state" "$state/data" "$state/extensions" "$HOME_DIR/workspace"; do
-        tap_is "$run: $dir exists, the account's" "$(stat -c %u "$dir" 2>&1)" "$ACCOUNT_UID"
+        expect "$run: $dir exists, the account's" "$(stat -c %u "$dir" 2>&1)" "$ACCOUNT_UID"
     done
 }
 
@@ -323,10 +323,10 @@ check_environ() {
         *) unexpected+=("$name") ;;
         esac
     done
-    tap_is "$run: environment holds only the allowed names" "${unexpected[*]-}" ""
+    expect "$run: environment holds only the allowed names" "${unexpected[*]-}" ""
     local dups
     dups=$(printf '%s\n' "${names[@]}" | sort | uniq -d | tr '\n' ' ')
-    tap_is "$run: no variable twice" "$dups" ""
+    expect "$run: no variable twice" "$dups" ""
     env_value() {
         local j
         for ((j = 0; j < ${#names[@]}; j++)); do
@@ -337,33 +337,33 @@ check_environ() {
         done
         printf '<unset>'
     }
-    tap_is "$run: HOME" "$(env_value HOME)" "$HOME_DIR"
-    tap_is "$run: USER" "$(env_value USER)" "$ACCOUNT"
-    tap_is "$run: LOGNAME" "$(env_value LOGNAME)" "$ACCOUNT"
-    tap_is "$run: SHELL" "$(env_value SHELL)" "$(ovh_account_field "$ACCOUNT" 7)"
+    expect "$run: HOME" "$(env_value HOME)" "$HOME_DIR"
+    expect "$run: USER" "$(env_value USER)" "$ACCOUNT"
+    expect "$run: LOGNAME" "$(env_value LOGNAME)" "$ACCOUNT"
+    expect "$run: SHELL" "$(env_value SHELL)" "$(ovh_account_field "$ACCOUNT" 7)"
     local path
     path=$(env_value PATH)
-    if [[ $path == /* && $path != *::* && $path != *: ]]; then tap_ok "$run: PATH is absolute ($path)"; else
-        tap_not_ok "$run: PATH is absolute" "PATH=$path"; fi
-    tap_is "$run: LANG handed on" "$(env_value LANG)" C.UTF-8
-    tap_is "$run: LC_MESSAGES handed on" "$(env_value LC_MESSAGES)" C
-    tap_is "$run: LISTEN_FDS" "$(env_value LISTEN_FDS)" 1
-    tap_is "$run: LISTEN_PID is the server's pid" "$(env_value LISTEN_PID)" "${R[pid]-missing}"
-    tap_is "$run: the server's pid is the activated pid (no wrapper process)" "${R[pid]-}" "$OVH_RUN_ACTIVATED_PID"
+    if [[ $path == /* && $path != *::* && $path != *: ]]; then ok "$run: PATH is absolute ($path)"; else
+        not_ok "$run: PATH is absolute" "PATH=$path"; fi
+    expect "$run: LANG handed on" "$(env_value LANG)" C.UTF-8
+    expect "$run: LC_MESSAGES handed on" "$(env_value LC_MESSAGES)" C
+    expect "$run: LISTEN_FDS" "$(env_value LISTEN_FDS)" 1
+    expect "$run: LISTEN_PID is the server's pid" "$(env_value LISTEN_PID)" "${R[pid]-missing}"
+    expect "$run: the server's pid is the activated pid (no wrapper process)" "${R[pid]-}" "$OVH_RUN_ACTIVATED_PID"
     if grep -qF -- "$TOKEN" <(grep -E '^(argv\[[0-9]+\]|env\[[0-9]+\])=' "$report"); then
-        tap_not_ok "$run: the token is in neither argv nor the environment" \
+        not_ok "$run: the token is in neither argv nor the environment" \
             "$(grep -nF -- "$TOKEN" "$report" | sed "s/$TOKEN/<TOKEN>/g")"
     else
-        tap_ok "$run: the token is in neither argv nor the environment"
+        ok "$run: the token is in neither argv nor the environment"
     fi
 }
 
 # check_log RUN-NAME: the launcher's stderr (the journal, under systemd)
 check_log() {
     if grep -qF -- "$TOKEN" "$WORK/$1.log"; then
-        tap_not_ok "$1: the token is not in the launcher's log" "$(sed "s/$TOKEN/<TOKEN>/g" "$WORK/$1.log")"
+        not_ok "$1: the token is not in the launcher's log" "$(sed "s/$TOKEN/<TOKEN>/g" "$WORK/$1.log")"
     else
-        tap_ok "$1: the token is not in the launcher's log"
+        ok "$1: the token is not in the launcher's log"
     fi
 }
 
@@ -388,10 +388,10 @@ check_filter_eval() {
     declare -A F=()
     load_report F <(head -n "$native_lines" "$file")
     if [[ ${F[filters]:-0} -lt 1 ]]; then
-        tap_not_ok "$run: the loaded seccomp filter can be read back" "$(cat "$WORK/$run.filter-err" 2>/dev/null)"
+        not_ok "$run: the loaded seccomp filter can be read back" "$(cat "$WORK/$run.filter-err" 2>/dev/null)"
         return
     fi
-    tap_ok "$run: the loaded seccomp filter can be read back (${F[filters]} filter(s), ${F[filter[0].instructions]-?} instructions)"
+    ok "$run: the loaded seccomp filter can be read back (${F[filters]} filter(s), ${F[filter[0].instructions]-?} instructions)"
 
     local label got want bad=() checked=0
     for label in $(printf '%s\n' "${!F[@]}" | grep -E '^(deny|allow|userns)\.' | sort); do
@@ -402,9 +402,9 @@ check_filter_eval() {
         FILTER_VERDICT[$label]=$got
     done
     if ((${#bad[@]} == 0)); then
-        tap_ok "$run: filter program, native ABI: $checked verdicts as expected"
+        ok "$run: filter program, native ABI: $checked verdicts as expected"
     else
-        tap_not_ok "$run: filter program, native ABI: $checked verdicts as expected" "${bad[@]}"
+        not_ok "$run: filter program, native ABI: $checked verdicts as expected" "${bad[@]}"
     fi
 
     ((compat_lines)) || return 0
@@ -416,7 +416,7 @@ check_filter_eval() {
         i=$((i + 1))
         case $qlabel in
         info.*)
-            tap_diag "$run: $qarch $qlabel: $got (the family is in memory the filter cannot read)"
+            diag "$run: $qarch $qlabel: $got (the family is in memory the filter cannot read)"
             continue
             ;;
         allow.*)
@@ -434,9 +434,9 @@ check_filter_eval() {
         compat_checked=$((compat_checked + 1))
     done <"$COMPAT_QUERIES"
     if ((${#compat_bad[@]} == 0)); then
-        tap_ok "$run: filter program, compat ABIs (i386, x32): $compat_checked verdicts as expected"
+        ok "$run: filter program, compat ABIs (i386, x32): $compat_checked verdicts as expected"
     else
-        tap_not_ok "$run: filter program, compat ABIs (i386, x32): $compat_checked verdicts as expected" \
+        not_ok "$run: filter program, compat ABIs (i386, x32): $compat_checked verdicts as expected" \
             "${compat_bad[@]}"
     fi
 }
@@ -452,29 +452,29 @@ check_denials() {
         got=${R[$key]-missing}
         ref=${U[$key]}
         if [[ $ref == undefined ]]; then
-            tap_ok "$run: $key # SKIP not defined by this architecture's headers"
+            ok "$run: $key # SKIP not defined by this architecture's headers"
             continue
         fi
         if [[ $allow_ns == yes ]] && is_namespace_key "$key"; then
             # allowed now: the kernel's own answer comes back
-            tap_is "$run: $key reaches the kernel (AllowNamespaces=yes)" "$got" "$ref"
+            expect "$run: $key reaches the kernel (AllowNamespaces=yes)" "$got" "$ref"
             continue
         fi
         want=EPERM
         [[ $name == clone3 ]] && want=ENOSYS
         if is_obsolete_key "$key" && [[ $ref == ENOSYS && $got == ENOSYS ]]; then
-            tap_ok "$run: $key refused (ENOSYS: this kernel lacks it; filter says ${FILTER_VERDICT[$key]-?})"
+            ok "$run: $key refused (ENOSYS: this kernel lacks it; filter says ${FILTER_VERDICT[$key]-?})"
             continue
         fi
         if [[ $got != "$want" ]]; then
-            tap_not_ok "$run: $key = $want" "got: $got (the kernel alone: $ref)"
+            not_ok "$run: $key = $want" "got: $got (the kernel alone: $ref)"
         elif [[ $ref != "$want" ]]; then
-            tap_ok "$run: $key = $want from the filter (the kernel alone: $ref)"
+            ok "$run: $key = $want from the filter (the kernel alone: $ref)"
         elif [[ ${FILTER_VERDICT[$key]-} == "ERRNO:$want" ]]; then
             # the kernel alone also says EPERM: the filter program decides
-            tap_ok "$run: $key = $want, by the filter program (the kernel alone also says $ref)"
+            ok "$run: $key = $want, by the filter program (the kernel alone also says $ref)"
         else
-            tap_not_ok "$run: $key = $want from the filter" \
+            not_ok "$run: $key = $want from the filter" \
                 "the kernel alone also says $ref and the filter program says ${FILTER_VERDICT[$key]-unknown}"
         fi
     done
@@ -486,7 +486,7 @@ check_works() {
     local -n R=$2
     local key
     for key in $(printf '%s\n' "${!U[@]}" | grep '^works\.' | sort); do
-        tap_is "$run: $key" "${R[$key]-missing}" ok
+        expect "$run: $key" "${R[$key]-missing}" ok
     done
 }
 
@@ -496,19 +496,19 @@ check_userns() {
     local -n R=$2
     local key got ref
     if [[ $allow_ns != yes ]]; then
-        tap_is "$run: no user namespace can be made" "${R[userns.setup]-missing}" EPERM
+        expect "$run: no user namespace can be made" "${R[userns.setup]-missing}" EPERM
         for key in ns.unshare_user ns.unshare_user_mount ns.clone_newuser; do
-            tap_is "$run: $key refused" "${R[$key]-missing}" EPERM
+            expect "$run: $key refused" "${R[$key]-missing}" EPERM
         done
         return
     fi
     for key in ns.unshare_user ns.unshare_user_mount ns.clone_newuser; do
-        tap_is "$run: $key works (AllowNamespaces=yes)" "${R[$key]-missing}" ok
+        expect "$run: $key works (AllowNamespaces=yes)" "${R[$key]-missing}" ok
     done
-    tap_is "$run: userns.setup" "${R[userns.setup]-missing}" ok
-    tap_is "$run: userns.map (uid/gid maps written)" "${R[userns.map]-missing}" ok
+    expect "$run: userns.setup" "${R[userns.setup]-missing}" ok
+    expect "$run: userns.map (uid/gid maps written)" "${R[userns.map]-missing}" ok
     [[ ${U[userns.setup]-} == ok ]] || {
-        tap_not_ok "$run: the kernel alone lets $ACCOUNT make user namespaces" "userns.setup=${U[userns.setup]-}"
+        not_ok "$run: the kernel alone lets $ACCOUNT make user namespaces" "userns.setup=${U[userns.setup]-}"
         return
     }
     # Inside its own user namespace the account holds every capability,
@@ -519,13 +519,13 @@ check_userns() {
         ref=${U[$key]}
         case $key in
         userns.setns | userns.unshare_nested)
-            tap_is "$run: $key reaches the kernel" "$got" "$ref"
+            expect "$run: $key reaches the kernel" "$got" "$ref"
             ;;
         *)
             if [[ $got == EPERM && $ref != EPERM ]]; then
-                tap_ok "$run: $key = EPERM from the filter, with every capability in the namespace (the kernel alone: $ref)"
+                ok "$run: $key = EPERM from the filter, with every capability in the namespace (the kernel alone: $ref)"
             else
-                tap_not_ok "$run: $key = EPERM from the filter inside a user namespace" "got: $got (the kernel alone: $ref)"
+                not_ok "$run: $key = EPERM from the filter inside a user namespace" "got: $got (the kernel alone: $ref)"
             fi
             ;;
         esac
@@ -536,14 +536,14 @@ check_userns() {
 declare -A FILTER_VERDICT=()
 write_config default ""
 if run_probe default report -- "$OVH_LAUNCHER" -c "$WORK/default.conf"; then
-    tap_ok "default: the launcher execs the server and it exits 0"
+    ok "default: the launcher execs the server and it exits 0"
 else
-    tap_not_ok "default: the launcher execs the server and it exits 0" "$(sed 's/^/  /' "$WORK/default.log")"
+    not_ok "default: the launcher execs the server and it exits 0" "$(sed 's/^/  /' "$WORK/default.log")"
 fi
 declare -A D=()
 load_report D "$WORK/default.report"
 if ((${#D[@]} < 20)); then
-    tap_not_ok "default: the probe answered" "$(cat "$WORK/default.log")"
+    not_ok "default: the probe answered" "$(cat "$WORK/default.log")"
 else
     check_identity default D 2
     check_argv default D
@@ -559,14 +559,14 @@ fi
 FILTER_VERDICT=()
 write_config namespaces $'\n[Sandbox]\nAllowNamespaces=yes'
 if run_probe namespaces report -- "$OVH_LAUNCHER" -c "$WORK/namespaces.conf"; then
-    tap_ok "namespaces: the launcher execs the server and it exits 0"
+    ok "namespaces: the launcher execs the server and it exits 0"
 else
-    tap_not_ok "namespaces: the launcher execs the server and it exits 0" "$(sed 's/^/  /' "$WORK/namespaces.log")"
+    not_ok "namespaces: the launcher execs the server and it exits 0" "$(sed 's/^/  /' "$WORK/namespaces.log")"
 fi
 declare -A N=()
 load_report N "$WORK/namespaces.report"
 if ((${#N[@]} < 20)); then
-    tap_not_ok "namespaces: the probe answered" "$(cat "$WORK/namespaces.log")"
+    not_ok "namespaces: the probe answered" "$(cat "$WORK/namespaces.log")"
 else
     check_identity namespaces N 2
     check_filter_eval namespaces "$WORK/namespaces.filter" yes
@@ -578,29 +578,29 @@ fi
 # ----------------------------------------------------------- 3. Seccomp=no
 write_config noseccomp $'\n[Sandbox]\nSeccomp=no'
 if run_probe noseccomp identity syscalls -- "$OVH_LAUNCHER" -c "$WORK/noseccomp.conf"; then
-    tap_ok "noseccomp: the launcher execs the server and it exits 0"
+    ok "noseccomp: the launcher execs the server and it exits 0"
 else
-    tap_not_ok "noseccomp: the launcher execs the server and it exits 0" "$(sed 's/^/  /' "$WORK/noseccomp.log")"
+    not_ok "noseccomp: the launcher execs the server and it exits 0" "$(sed 's/^/  /' "$WORK/noseccomp.log")"
 fi
 declare -A S=()
 load_report S "$WORK/noseccomp.report"
 if ((${#S[@]} < 20)); then
-    tap_not_ok "noseccomp: the probe answered" "$(cat "$WORK/noseccomp.log")"
+    not_ok "noseccomp: the probe answered" "$(cat "$WORK/noseccomp.log")"
 else
     # without the filter, identity, capabilities and no_new_privs still hold
     check_identity noseccomp S 0
-    tap_is "noseccomp: no filter loaded at all" "$(sed -n 's/^filters=//p' "$WORK/noseccomp.filter")" 0
+    expect "noseccomp: no filter loaded at all" "$(sed -n 's/^filters=//p' "$WORK/noseccomp.filter")" 0
     # and every syscall gets the kernel's own answer: nothing else filters
     differ=()
     for key in "${DENY_KEYS[@]}"; do
         [[ ${S[$key]-missing} == "${U[$key]}" ]] || differ+=("$key: ${S[$key]-missing} (the kernel alone: ${U[$key]})")
     done
     if ((${#differ[@]} == 0)); then
-        tap_ok "noseccomp: every syscall gets the kernel's own answer (${#DENY_KEYS[@]} checked)"
+        ok "noseccomp: every syscall gets the kernel's own answer (${#DENY_KEYS[@]} checked)"
     else
-        tap_not_ok "noseccomp: every syscall gets the kernel's own answer" "${differ[@]}"
+        not_ok "noseccomp: every syscall gets the kernel's own answer" "${differ[@]}"
     fi
     check_works noseccomp S
 fi
 
-tap_finish
+finish

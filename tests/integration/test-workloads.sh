@@ -30,8 +30,8 @@ SERVER_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 ovh_require_root "creates an account; the launcher switches identity"
 ovh_require_tools systemd-socket-activate setpriv ss useradd getent
-[[ -x $OVH_LAUNCHER ]] || tap_bail "no launcher at $OVH_LAUNCHER: build it or set OVH_BUILD_DIR"
-[[ -x $PROBE ]] || tap_bail "no probe at $PROBE: build with -Dtests=true"
+[[ -x $OVH_LAUNCHER ]] || bail "no launcher at $OVH_LAUNCHER: build it or set OVH_BUILD_DIR"
+[[ -x $PROBE ]] || bail "no probe at $PROBE: build with -Dtests=true"
 
 # ------------------------------------------------------------------ tools
 # command -> Debian package
@@ -44,16 +44,16 @@ have() { PATH=$SERVER_PATH command -v "$1" >/dev/null; }
 missing=()
 for tool in "${!PACKAGE_OF[@]}"; do have "$tool" || missing+=("${PACKAGE_OF[$tool]}"); done
 if ((${#missing[@]})) && [[ ${OVH_NO_INSTALL:-} != 1 ]]; then
-    command -v apt-get >/dev/null || tap_bail "missing ${missing[*]} and no apt-get to install them"
-    tap_diag "installing: ${missing[*]}"
+    command -v apt-get >/dev/null || bail "missing ${missing[*]} and no apt-get to install them"
+    diag "installing: ${missing[*]}"
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        "${missing[@]}"; } >&2 || tap_bail "apt-get install ${missing[*]} failed"
+        "${missing[@]}"; } >&2 || bail "apt-get install ${missing[*]} failed"
 fi
 
 # ------------------------------------------------------------------ setup
 ovh_scratch workloads
 
-ovh_ensure_account "$ACCOUNT" "$ACCOUNT_HOME" || tap_bail "cannot create the account $ACCOUNT"
+ovh_ensure_account "$ACCOUNT" "$ACCOUNT_HOME" || bail "cannot create the account $ACCOUNT"
 ACCOUNT_UID=$(id -u "$ACCOUNT")
 ACCOUNT_GID=$(id -g "$ACCOUNT")
 HOME_DIR=$(ovh_account_field "$ACCOUNT" 6)
@@ -95,15 +95,15 @@ install -d -m 0755 "$SCRIPTS"
 PORT=$(ovh_free_port)
 ovh_activate "$PORT" "$WORK/activate.log" -E "OVH_SD_LISTEN_JS=$SD_LISTEN_JS" \
     -E "RUNTIME_DIRECTORY=$PUBLIC/run" -E LANG=C.UTF-8 -- "$OVH_LAUNCHER" -c "$WORK/launcher.conf" ||
-    tap_bail "systemd-socket-activate did not start"
+    bail "systemd-socket-activate did not start"
 ovh_connect "$PORT"
-ovh_request identity 30 || tap_bail "no answer from the probe: $(cat "$WORK/activate.log")"
+ovh_request identity 30 || bail "no answer from the probe: $(cat "$WORK/activate.log")"
 declare -A ID=()
 ovh_reply_into ID
-tap_is "the server runs as $ACCOUNT" "${ID[uid]-missing}" "$ACCOUNT_UID"
-tap_is "the server has NoNewPrivs" "${ID[NoNewPrivs]-missing}" 1
-tap_is "the server has a seccomp filter" "${ID[Seccomp]-missing}" 2
-[[ ${ID[cwd]-} == "$HOME_DIR/workspace" ]] || tap_diag "cwd is ${ID[cwd]-?}, not the workspace"
+expect "the server runs as $ACCOUNT" "${ID[uid]-missing}" "$ACCOUNT_UID"
+expect "the server has NoNewPrivs" "${ID[NoNewPrivs]-missing}" 1
+expect "the server has a seccomp filter" "${ID[Seccomp]-missing}" 2
+[[ ${ID[cwd]-} == "$HOME_DIR/workspace" ]] || diag "cwd is ${ID[cwd]-?}, not the workspace"
 # The project directory, owned by the account, as a clone in the workspace
 install -d -o "$ACCOUNT_UID" -g "$ACCOUNT_GID" -m 0750 "$PROJECT"
 
@@ -120,9 +120,9 @@ workload() {
             cat >/dev/null
             # CI installs every tool: there a missing one is a failure
             if [[ ${CI:-} == true ]]; then
-                tap_not_ok "$name" "$tool is not installed (CI=true)"
+                not_ok "$name" "$tool is not installed (CI=true)"
             else
-                tap_ok "$name # SKIP $tool is not installed"
+                ok "$name # SKIP $tool is not installed"
             fi
             return 0
         fi
@@ -134,7 +134,7 @@ workload() {
     } >"$script"
     chmod 0644 "$script"
     if ! ovh_request "$mode bash $script" 600; then
-        tap_not_ok "$name" "no complete answer from the probe (did it die?)"
+        not_ok "$name" "no complete answer from the probe (did it die?)"
         return 0
     fi
     local output=() status=missing line
@@ -147,9 +147,9 @@ workload() {
     local text
     text=$(printf '%s\n' "${output[@]}")
     if [[ $status == 0 ]] && grep -qE -- "$pattern" <<<"$text"; then
-        tap_ok "$name"
+        ok "$name"
     else
-        tap_not_ok "$name" "exit status: $status" "expected output matching: $pattern" "output:" \
+        not_ok "$name" "exit status: $status" "expected output matching: $pattern" "output:" \
             "${output[@]/#/  }"
     fi
 }
@@ -335,11 +335,11 @@ EOF
 ovh_disconnect
 status=0
 ovh_activated_wait 30 || status=$?
-tap_is "the server exits 0 after the workloads" "$status" 0
+expect "the server exits 0 after the workloads" "$status" 0
 if grep -qF -- "$(cat "$WORK/token")" "$WORK/activate.log"; then
-    tap_not_ok "the token is not in the launcher's log"
+    not_ok "the token is not in the launcher's log"
 else
-    tap_ok "the token is not in the launcher's log"
+    ok "the token is not in the launcher's log"
 fi
 
-tap_finish
+finish

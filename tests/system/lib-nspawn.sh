@@ -235,6 +235,35 @@ nspawn_cleanup() {
     fi
 }
 
+# journal_holds_no_token TOKEN...: one check, that the container's journal
+# (every boot, every field: journalctl -o export) holds none of the tokens.
+# An export that failed or came out empty holds no token either, so the
+# absence counts only when journalctl succeeded and the export holds the
+# launcher's own "starting VS Code server" messages, and there was a token
+# to look for. The tokens go to grep in a file, never on its argv.
+journal_holds_no_token() {
+    local export=$WORK/journal.export patterns=$WORK/journal.patterns tokens records starts desc
+    printf '%s\n' "$@" | sed '/^$/d' >"$patterns"
+    tokens=$(wc -l <"$patterns")
+    if ! IN journalctl --no-pager -o export >"$export" 2>"$WORK/journal.err"; then
+        not_ok "the journal holds none of the $tokens tokens" \
+            "journalctl -o export failed: $(head -n 5 "$WORK/journal.err")"
+        return
+    fi
+    records=$(grep -c '^MESSAGE=' "$export" || true)
+    starts=$(grep -c '^MESSAGE=starting VS Code server ' "$export" || true)
+    desc="the journal holds the launcher's messages ($starts server starts, $records records, all boots) and none of the $tokens tokens"
+    if ((tokens == 0)); then
+        not_ok "$desc" "no token to look for: the test collected none"
+    elif ((starts == 0)); then
+        not_ok "$desc" "the export holds no 'starting VS Code server' message of the launcher"
+    elif grep -qaF -f "$patterns" "$export"; then
+        not_ok "$desc" "$(grep -naF -f "$patterns" "$export" | sed 's/[0-9a-f]\{64\}/<TOKEN>/g' | head -n 5)"
+    else
+        ok "$desc"
+    fi
+}
+
 # nspawn_payload: the VS Code server under test, OVH_VSCODE_ROOT or the one
 # scripts/provision-server keeps in the cache. Sets PAYLOAD, and COMMIT
 # from its product.json.

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create() */
+#endif
+
 #include "seccomp-expect.h"
 
-#include "bpf-eval.h"
+#include "../lib/bpf-eval.h"
 
 #include <errno.h>
 #include <linux/audit.h>
@@ -10,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Direct syscall numbers are all below this on every arch libseccomp knows;
  * it bounds the reverse lookup in direct_syscall_nr(). */
@@ -141,4 +148,65 @@ const char *seccomp_expect_action_to_string(uint32_t action, char buf[static SEC
 
         snprintf(buf, SECCOMP_EXPECT_ACTION_STRING_MAX, "0x%08x", action);
         return buf;
+}
+
+int bpf_export_filter(const scmp_filter_ctx filter, struct sock_filter **ret_prog, size_t *ret_len) {
+        struct sock_filter *prog = NULL;
+        struct stat st;
+        size_t size, done = 0;
+        int fd, r;
+
+        if (!filter || !ret_prog || !ret_len)
+                return -EINVAL;
+
+        /* libseccomp 2.5 exports only to a file descriptor; a memfd keeps the
+         * program off the file system and has no pipe-buffer size limit. */
+        fd = memfd_create("seccomp-bpf", MFD_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+
+        r = seccomp_export_bpf(filter, fd);
+        if (r < 0)
+                goto finish;
+
+        if (fstat(fd, &st) < 0) {
+                r = -errno;
+                goto finish;
+        }
+        size = (size_t) st.st_size;
+        if (size == 0 || size % sizeof(struct sock_filter) != 0) {
+                r = -EIO;
+                goto finish;
+        }
+
+        prog = malloc(size);
+        if (!prog) {
+                r = -ENOMEM;
+                goto finish;
+        }
+
+        while (done < size) {
+                ssize_t n = pread(fd, (unsigned char *) prog + done, size - done, (off_t) done);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = -errno;
+                        goto finish;
+                }
+                if (n == 0) {
+                        r = -EIO;
+                        goto finish;
+                }
+                done += (size_t) n;
+        }
+
+        *ret_prog = prog;
+        *ret_len = size / sizeof(struct sock_filter);
+        prog = NULL;
+        r = 0;
+
+finish:
+        free(prog);
+        close(fd);
+        return r;
 }

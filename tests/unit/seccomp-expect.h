@@ -8,8 +8,16 @@
  * whose binaries cannot run on the machines the tests run on. */
 
 #include <linux/filter.h>
+#include <seccomp.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* Exports a libseccomp filter as the program seccomp_load() would install
+ * (seccomp_export_bpf() through a memfd), for the evaluator
+ * (tests/lib/bpf-eval.h). On success *ret_prog is a malloc()ed array of
+ * *ret_len instructions, for free()/g_free().
+ * Returns 0, or the negative errno from libseccomp or the memfd. */
+int bpf_export_filter(const scmp_filter_ctx filter, struct sock_filter **ret_prog, size_t *ret_len);
 
 /* The value seccomp_data.arch holds for a libseccomp arch token
  * (SCMP_ARCH_*; SCMP_ARCH_NATIVE means this build's arch). It equals the

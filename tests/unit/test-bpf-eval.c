@@ -3,7 +3,7 @@
 #define _GNU_SOURCE /* CLONE_NEWUSER, pipe2() */
 #endif
 
-#include "bpf-eval.h"
+#include "../lib/bpf-eval.h"
 #include "seccomp-expect.h"
 
 #include <errno.h>
@@ -516,6 +516,44 @@ static void test_check_length(void) {
         g_assert_cmpint(bpf_eval(prog, 1, NULL, &ret), ==, -EINVAL);
         g_assert_cmpint(bpf_eval(prog, 1, &data, NULL), ==, -EINVAL);
         g_assert_cmphex(ret, ==, 0xdeadbeef);
+}
+
+/* The trace counts every instruction run, the return included, marks each
+ * seccomp_data word loaded, and adds up over the programs of a stack. */
+static void test_trace(void) {
+        static const struct sock_filter prog[] = {
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NR_OFFSET),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 5, 0, 1),
+                RET_ALLOW,
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0)),
+                BPF_STMT(BPF_RET | BPF_A, 0),
+        };
+        static const struct sock_filter invalid[] = {
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NR_OFFSET),
+        };
+        const uint16_t nr_word = 1u << (NR_OFFSET / 4), arg0_word = 1u << (ARG_LO(0) / 4);
+        struct seccomp_data data = { .nr = 5, .args = { 42 } };
+        BpfTrace trace = { 0 };
+        uint32_t ret = 0;
+
+        g_assert_cmpint(bpf_eval_traced(prog, G_N_ELEMENTS(prog), &data, &ret, &trace), ==, 0);
+        g_assert_cmphex(ret, ==, SECCOMP_RET_ALLOW);
+        g_assert_cmpuint(trace.steps, ==, 3);
+        g_assert_cmphex(trace.loaded, ==, nr_word);
+
+        data.nr = 6;
+        g_assert_cmpint(bpf_eval_traced(prog, G_N_ELEMENTS(prog), &data, &ret, &trace), ==, 0);
+        g_assert_cmphex(ret, ==, 42);
+        g_assert_cmpuint(trace.steps, ==, 3 + 4);
+        g_assert_cmphex(trace.loaded, ==, nr_word | arg0_word);
+
+        /* A refused program leaves the trace as it was. */
+        g_assert_cmpint(bpf_eval_traced(invalid, G_N_ELEMENTS(invalid), &data, &ret, &trace), ==, -EINVAL);
+        g_assert_cmpuint(trace.steps, ==, 3 + 4);
+        g_assert_cmphex(trace.loaded, ==, nr_word | arg0_word);
+
+        g_assert_cmpint(bpf_eval_traced(prog, G_N_ELEMENTS(prog), &data, &ret, NULL), ==, 0);
+        g_assert_cmphex(ret, ==, 42);
 }
 
 /* ---- the same programs, run by the kernel ----
@@ -1235,6 +1273,7 @@ int main(int argc, char **argv) {
         g_test_add_func("/bpf-eval/jumps", test_jumps);
         g_test_add_func("/bpf-eval/check-cases", test_check_cases);
         g_test_add_func("/bpf-eval/check-length", test_check_length);
+        g_test_add_func("/bpf-eval/trace", test_trace);
 
         g_test_add_func("/bpf-eval/kernel/check-agrees", test_kernel_check_agrees);
         g_test_add_func("/bpf-eval/kernel/alu-agrees", test_kernel_alu_agrees);

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "bpf-eval.h"
+#include "../lib/bpf-eval.h"
 #include "sandbox.h"
 #include "seccomp-expect.h"
 

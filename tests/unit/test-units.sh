@@ -50,8 +50,7 @@ chmod 0640 "$R/etc/shadow" "$R/etc/gshadow"
 
 # "SOURCE<TAB>DESTINATION" for every file meson installs.
 if ! meson introspect --installed "$BUILD" >"$WORK/installed.json" 2>"$WORK/introspect.err"; then
-    printf 'Bail out! %s is not a configured meson build directory: %s\n' "$BUILD" "$(head -n 1 "$WORK/introspect.err")"
-    exit 1
+    bail "$BUILD is not a configured meson build directory: $(head -n 1 "$WORK/introspect.err")"
 fi
 python3 -c '
 import json, sys

@@ -3,7 +3,11 @@
 
 /* A classic-BPF interpreter for seccomp programs, so tests can ask what an
  * exported filter answers for any arch and syscall number, including the
- * compat ABIs that cannot be executed on the test machine.
+ * compat ABIs that cannot be executed on the test machine. The one evaluator
+ * of the test kit: the unit tests (tests/unit), the integration probe's
+ * --filter-eval (tests/integration/probe.c, also cross-built by
+ * tests/arm64/run) and the bench (tests/bench/seccomp-cost.c) link it. It
+ * needs nothing but libc and the kernel headers.
  *
  * It accepts exactly what the kernel accepts when a seccomp filter is
  * loaded (the classic-BPF checks plus seccomp's own opcode allow-list) and
@@ -13,7 +17,6 @@
 
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <seccomp.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,8 +41,18 @@ int bpf_check(const struct sock_filter *prog, size_t len);
  * reads as SECCOMP_RET_KILL_THREAD. */
 int bpf_eval(const struct sock_filter *prog, size_t len, const struct seccomp_data *data, uint32_t *ret);
 
-/* Exports a libseccomp filter as the program seccomp_load() would install
- * (seccomp_export_bpf() through a memfd). On success *ret_prog is a
- * malloc()ed array of *ret_len instructions, for free()/g_free().
- * Returns 0, or the negative errno from libseccomp or the memfd. */
-int bpf_export_filter(const scmp_filter_ctx filter, struct sock_filter **ret_prog, size_t *ret_len);
+/* What evaluations did, for callers that measure programs rather than only
+ * ask them (the bench: how many instructions the kernel runs per syscall,
+ * and whether the answer depended on more than the arch and number). */
+typedef struct BpfTrace {
+        /* instructions executed, the return included */
+        size_t steps;
+        /* bit i: the 32-bit word at offset 4 * i of seccomp_data was loaded */
+        uint16_t loaded;
+} BpfTrace;
+
+/* bpf_eval() that also adds what the run did to *trace (steps summed,
+ * loaded words or'ed in), so one trace can cover a stack of programs run
+ * for the same syscall. trace may be NULL. */
+int bpf_eval_traced(const struct sock_filter *prog, size_t len, const struct seccomp_data *data, uint32_t *ret,
+                    BpfTrace *trace);

@@ -1,22 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* memfd_create() */
-#endif
-
 #include "bpf-eval.h"
 
 #include <errno.h>
 #include <stdbool.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /* Every cell of the scratch memory, as a bit set. BPF_MEMWORDS is 16 for
  * classic BPF; the bit set below depends on it. */
 #define ALL_CELLS ((uint16_t) 0xffff)
 _Static_assert(BPF_MEMWORDS == 16, "scratch cell bit set assumes 16 cells");
+/* BpfTrace.loaded has a bit for each 32-bit word of seccomp_data. */
+_Static_assert(sizeof(struct seccomp_data) == 16 * 4, "loaded-word bit set assumes 16 words");
 
 static bool is_conditional_jump(uint16_t code) {
         switch (code) {
@@ -192,7 +186,20 @@ static bool jump_condition(uint16_t code, uint32_t a, uint32_t operand) {
         }
 }
 
+static void add_trace(BpfTrace *trace, const BpfTrace *run) {
+        if (!trace)
+                return;
+        trace->steps += run->steps;
+        trace->loaded |= run->loaded;
+}
+
 int bpf_eval(const struct sock_filter *prog, size_t len, const struct seccomp_data *data, uint32_t *ret) {
+        return bpf_eval_traced(prog, len, data, ret, NULL);
+}
+
+int bpf_eval_traced(const struct sock_filter *prog, size_t len, const struct seccomp_data *data, uint32_t *ret,
+                    BpfTrace *trace) {
+        BpfTrace run = { 0 };
         uint32_t a = 0, x = 0;
         uint32_t mem[BPF_MEMWORDS] = { 0 };
         int r;
@@ -208,9 +215,11 @@ int bpf_eval(const struct sock_filter *prog, size_t len, const struct seccomp_da
                 const struct sock_filter *insn = &prog[pc];
                 uint32_t k = insn->k;
 
+                run.steps++;
                 switch (insn->code) {
                 case BPF_LD | BPF_W | BPF_ABS:
                         a = load_word(data, k);
+                        run.loaded |= (uint16_t) (1u << (k / 4));
                         break;
                 case BPF_LD | BPF_W | BPF_LEN:
                         a = sizeof(struct seccomp_data);
@@ -269,6 +278,7 @@ int bpf_eval(const struct sock_filter *prog, size_t len, const struct seccomp_da
                          * here, and the kernel keeps that for seccomp. */
                         if (x == 0) {
                                 *ret = 0;
+                                add_trace(trace, &run);
                                 return 0;
                         }
                         a /= x;
@@ -328,9 +338,11 @@ int bpf_eval(const struct sock_filter *prog, size_t len, const struct seccomp_da
 
                 case BPF_RET | BPF_K:
                         *ret = k;
+                        add_trace(trace, &run);
                         return 0;
                 case BPF_RET | BPF_A:
                         *ret = a;
+                        add_trace(trace, &run);
                         return 0;
 
                 default:
@@ -341,65 +353,4 @@ int bpf_eval(const struct sock_filter *prog, size_t len, const struct seccomp_da
 
         /* Unreachable: bpf_check() requires a return at the end. */
         return -EINVAL;
-}
-
-int bpf_export_filter(const scmp_filter_ctx filter, struct sock_filter **ret_prog, size_t *ret_len) {
-        struct sock_filter *prog = NULL;
-        struct stat st;
-        size_t size, done = 0;
-        int fd, r;
-
-        if (!filter || !ret_prog || !ret_len)
-                return -EINVAL;
-
-        /* libseccomp 2.5 exports only to a file descriptor; a memfd keeps the
-         * program off the file system and has no pipe-buffer size limit. */
-        fd = memfd_create("seccomp-bpf", MFD_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-
-        r = seccomp_export_bpf(filter, fd);
-        if (r < 0)
-                goto finish;
-
-        if (fstat(fd, &st) < 0) {
-                r = -errno;
-                goto finish;
-        }
-        size = (size_t) st.st_size;
-        if (size == 0 || size % sizeof(struct sock_filter) != 0) {
-                r = -EIO;
-                goto finish;
-        }
-
-        prog = malloc(size);
-        if (!prog) {
-                r = -ENOMEM;
-                goto finish;
-        }
-
-        while (done < size) {
-                ssize_t n = pread(fd, (unsigned char *) prog + done, size - done, (off_t) done);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        r = -errno;
-                        goto finish;
-                }
-                if (n == 0) {
-                        r = -EIO;
-                        goto finish;
-                }
-                done += (size_t) n;
-        }
-
-        *ret_prog = prog;
-        *ret_len = size / sizeof(struct sock_filter);
-        prog = NULL;
-        r = 0;
-
-finish:
-        free(prog);
-        close(fd);
-        return r;
 }
