@@ -140,11 +140,10 @@ int verb_import_config(int argc, char *argv[], GError **error) {
         bool have_systemd = ctl_require_systemd(NULL) >= 0;
         bool stopped = false;
         if (have_systemd && ctl_unit_is_active(ci.service_unit)) {
-                int status;
-                r = ctl_systemctl(NULL, &status, error, "stop", ci.service_unit, NULL);
-                if (r < 0)
-                        return r;
-                stopped = status == 0;
+                g_autoptr(GError) stop_error = NULL;
+                stopped = ctl_stop(ci.service_unit, &stop_error) >= 0;
+                if (!stopped)
+                        ctl_warning("%s", stop_error->message);
         }
         guint written = 0, unmarked = 0;
         r = import_apply(real, ci.account, &plan, force, &written, error);
