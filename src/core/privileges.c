@@ -12,7 +12,6 @@
 #include "cleanup.h"
 #include "ovh-error.h"
 
-
 int ovh_privileges_act_as(const OvhAccount *account, GError **error) {
         if (geteuid() != 0)
                 return 0;
