@@ -152,15 +152,10 @@ int verb_import_config(int argc, char *argv[], GError **error) {
         r = import_unmark_obsolete(real, ci.account, &unmarked, error);
         if (r < 0)
                 return r;
-        if (have_systemd) {
-                g_autofree char *output = NULL;
-                int status;
-                if (ovh_command_run((char *[]){ (char *) "systemd-tmpfiles", (char *) "--create",
-                                                (char *) OVH_TMPFILES_CONF, NULL },
-                                    NULL, &output, &status, NULL) < 0 ||
-                    status != 0)
-                        ctl_warning("systemd-tmpfiles --create %s failed; run it to fix the modes", OVH_TMPFILES_CONF);
-        }
+        if (have_systemd && ovh_command_run_checked((char *[]){ (char *) "systemd-tmpfiles", (char *) "--create",
+                                                                (char *) OVH_TMPFILES_CONF, NULL },
+                                                    NULL, NULL, NULL) < 0)
+                ctl_warning("systemd-tmpfiles --create %s failed; run it to fix the modes", OVH_TMPFILES_CONF);
 
         print_steps(&plan, false);
         printf("Imported %s into %s as %s: %u files (%" G_GUINT64_FORMAT " bytes), %u directories, %u links; %u "
