@@ -200,7 +200,8 @@ static bool sudoers_name_valid(const char *account) {
 
 /* Writes the sudoers rule next to its final place under a name sudo
  * ignores (it starts with '.'), validates it with visudo -c and only then
- * renames it into place. Returns the temporary file's path. */
+ * renames it into place. Returns the temporary file's path. Hand-written,
+ * not g_file_set_contents_full(): visudo -c must see it before it is live. */
 static int prepare_sudoers(const char *path, const char *text, char **ret_tmp, GError **error) {
         g_autofree char *dir = g_path_get_dirname(path);
         g_autofree char *base = g_path_get_basename(path);
