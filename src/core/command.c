@@ -105,3 +105,16 @@ char *ovh_command_first_line(const char *output) {
                 p++;
         return g_strndup(p, strcspn(p, "\n"));
 }
+
+int ovh_command_run_checked(char *const *argv, const char *input, const char *what, GError **error) {
+        g_autofree char *output = NULL;
+        int status, r;
+
+        r = ovh_command_run(argv, input, &output, &status, error);
+        if (r < 0)
+                return r;
+        if (status == 0)
+                return 0;
+        g_autofree char *line = ovh_command_first_line(output);
+        return ovh_fail(error, EX_OSERR, EIO, "%s failed (exit status %d): %s", what ? what : argv[0], status, line);
+}

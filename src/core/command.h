@@ -12,5 +12,11 @@
  * cannot be run at all (EX_UNAVAILABLE when it is not installed). */
 int ovh_command_run(char *const *argv, const char *input, char **ret_output, int *ret_status, GError **error);
 
+/* ovh_command_run() for a tool that must succeed: its output is collected,
+ * and an exit status other than 0 fails with EX_OSERR, -EIO and
+ * "WHAT failed (exit status N): FIRST LINE OF ITS OUTPUT". `what` names
+ * the tool in that message (argv[0] when NULL). */
+int ovh_command_run_checked(char *const *argv, const char *input, const char *what, GError **error);
+
 /* The first line of a tool's output, for a one-line error. */
 char *ovh_command_first_line(const char *output);

@@ -31,35 +31,62 @@ static bool same_content(const char *path, const char *content, mode_t mode) {
         return length == strlen(content) && memcmp(old, content, length) == 0;
 }
 
+/* The errno behind a GFileError (EIO when GLib did not say). */
+static int errno_from_file_error(const GError *e) {
+        static const struct {
+                GFileError code;
+                int errno_value;
+        } map[] = {
+                { G_FILE_ERROR_EXIST, EEXIST }, { G_FILE_ERROR_ISDIR, EISDIR },
+                { G_FILE_ERROR_ACCES, EACCES }, { G_FILE_ERROR_NAMETOOLONG, ENAMETOOLONG },
+                { G_FILE_ERROR_NOENT, ENOENT }, { G_FILE_ERROR_NOTDIR, ENOTDIR },
+                { G_FILE_ERROR_ROFS, EROFS },   { G_FILE_ERROR_LOOP, ELOOP },
+                { G_FILE_ERROR_NOSPC, ENOSPC }, { G_FILE_ERROR_NOMEM, ENOMEM },
+                { G_FILE_ERROR_MFILE, EMFILE }, { G_FILE_ERROR_NFILE, ENFILE },
+                { G_FILE_ERROR_BADF, EBADF },   { G_FILE_ERROR_INVAL, EINVAL },
+                { G_FILE_ERROR_PERM, EPERM },   { G_FILE_ERROR_INTR, EINTR },
+                { G_FILE_ERROR_IO, EIO },
+        };
+
+        if (e && e->domain == G_FILE_ERROR)
+                for (size_t i = 0; i < G_N_ELEMENTS(map); i++)
+                        if (map[i].code == (GFileError) e->code)
+                                return map[i].errno_value;
+        return EIO;
+}
+
+int ovh_file_write_atomic(const char *path, const char *data, size_t length, mode_t mode) {
+        g_autoptr(GError) gerror = NULL;
+        g_autofree char *dir = g_path_get_dirname(path);
+
+        /* GLib creates its temporary file with open(mode), which the umask
+         * narrows; the reader (the account, for 0644) needs the mode as
+         * given. The programs are single-threaded where they write. */
+        mode_t old_umask = umask(0);
+        gboolean ok = g_file_set_contents_full(path, data, (gssize) length,
+                                               G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, (int) mode,
+                                               &gerror);
+        umask(old_umask);
+        if (!ok)
+                return -errno_from_file_error(gerror);
+        /* GLib syncs the file, not the rename in the directory. */
+        ovh_fsync_directory(dir);
+        return 0;
+}
+
 int ovh_file_replace(const char *path, const char *content, mode_t mode, GError **error) {
         g_autofree char *dir = g_path_get_dirname(path);
-        g_autofree char *base = g_path_get_basename(path);
-        g_autofree char *tmp = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
-        size_t length = strlen(content);
-        int fd, e;
+        int r;
 
         if (same_content(path, content, mode))
                 return 0;
-        fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, mode);
-        if (fd < 0) {
-                e = errno;
-                return ovh_fail(error, e == EACCES || e == EPERM ? EX_NOPERM : EX_CANTCREAT, e,
+        r = ovh_file_write_atomic(path, content, strlen(content), mode);
+        if (r == -EACCES || r == -EPERM || r == -ENOENT || r == -EROFS || r == -ENOTDIR)
+                return ovh_fail(error, r == -EACCES || r == -EPERM ? EX_NOPERM : EX_CANTCREAT, -r,
                                 "cannot create a file in %s: %s; run as root and check that the directory exists", dir,
-                                g_strerror(e));
-        }
-        errno = 0;
-        if (fchmod(fd, mode) < 0 || write(fd, content, length) != (ssize_t) length || fsync(fd) < 0) {
-                e = errno ? errno : EIO;
-                close(fd);
-                (void) unlink(tmp);
-                return ovh_fail(error, EX_IOERR, e, "cannot write %s: %s", path, g_strerror(e));
-        }
-        if (close(fd) < 0 || rename(tmp, path) < 0) {
-                e = errno;
-                (void) unlink(tmp);
-                return ovh_fail(error, EX_IOERR, e, "cannot write %s: %s", path, g_strerror(e));
-        }
-        ovh_fsync_directory(dir);
+                                g_strerror(-r));
+        if (r < 0)
+                return ovh_fail(error, EX_IOERR, -r, "cannot write %s: %s", path, g_strerror(-r));
         return 1;
 }
 

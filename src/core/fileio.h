@@ -4,12 +4,18 @@
 #include <glib.h>
 #include <sys/types.h>
 
-/* Replaces PATH with CONTENT atomically: a temporary file in the same
- * directory (its name starts with '.', which sudo's includedir and
- * systemd's drop-in and conf.d readers all skip), fsync, rename, fsync of
- * the directory. Mode `mode`, owned by the caller. Returns 1 when the file
- * changed, 0 when it already had exactly this content and mode (nothing is
- * written then). */
+/* Replaces PATH with DATA atomically and durably: g_file_set_contents_full()
+ * with CONSISTENT|DURABLE (a temporary "PATH.XXXXXX" in the same directory,
+ * fsync, rename), then an fsync of the directory. Mode exactly `mode`
+ * (the umask does not narrow it), owned by the caller. The temporary
+ * name does not end in ".conf", so systemd's drop-in and tmpfiles.d
+ * readers and our launcher.conf.d reader skip it, and it holds a '.',
+ * which sudo's includedir skips. Returns 0 or -errno. */
+int ovh_file_write_atomic(const char *path, const char *data, size_t length, mode_t mode);
+
+/* ovh_file_write_atomic() of CONTENT with an error for the admin. Returns
+ * 1 when the file changed, 0 when it already had exactly this content and
+ * mode (nothing is written then). */
 int ovh_file_replace(const char *path, const char *content, mode_t mode, GError **error);
 
 /* Removes PATH; returns 1 when it existed, 0 when it did not. */

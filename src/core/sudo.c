@@ -179,22 +179,15 @@ char *ovh_sudo_current_hash(const char *account) {
 static int set_password_field(const char *account, const char *field, GError **error) {
         const char *chpasswd = chpasswd_binary();
         g_autofree char *input = g_strdup_printf("%s:%s\n", account, field);
-        g_autofree char *output = NULL;
-        int status, r;
+        g_autofree char *what = g_strdup_printf("chpasswd -e for %s", account);
+        int r;
 
         if (!chpasswd)
                 return ovh_fail(error, EX_UNAVAILABLE, ENOENT,
                                 "chpasswd is not installed; install the passwd (shadow-utils) package");
-        r = ovh_command_run((char *[]){ (char *) chpasswd, (char *) "-e", NULL }, input, &output, &status, error);
+        r = ovh_command_run_checked((char *[]){ (char *) chpasswd, (char *) "-e", NULL }, input, what, error);
         explicit_bzero(input, strlen(input));
-        if (r < 0)
-                return r;
-        if (status != 0) {
-                g_autofree char *line = ovh_command_first_line(output);
-                return ovh_fail(error, EX_OSERR, EIO, "chpasswd -e for %s failed (exit status %d): %s", account, status,
-                                line);
-        }
-        return 0;
+        return r;
 }
 
 static bool sudoers_name_valid(const char *account) {
@@ -208,14 +201,15 @@ static bool sudoers_name_valid(const char *account) {
 
 /* Writes the sudoers rule next to its final place under a name sudo
  * ignores (it starts with '.'), validates it with visudo -c and only then
- * renames it into place. Returns the temporary file's path. */
+ * renames it into place. Returns the temporary file's path. Hand-written,
+ * not g_file_set_contents_full(): visudo -c must see it before it is live. */
 static int prepare_sudoers(const char *path, const char *text, char **ret_tmp, GError **error) {
         g_autofree char *dir = g_path_get_dirname(path);
         g_autofree char *base = g_path_get_basename(path);
         g_autofree char *tmp = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
-        g_autofree char *output = NULL;
+        g_autoptr(GError) check_error = NULL;
         const char *visudo = visudo_binary();
-        int fd, status, r, e;
+        int fd, r, e;
 
         if (!visudo)
                 return ovh_fail(error, EX_UNAVAILABLE, ENOENT, "visudo is not installed; install sudo");
@@ -236,15 +230,19 @@ static int prepare_sudoers(const char *path, const char *text, char **ret_tmp, G
         }
         close(fd);
 
-        r = ovh_command_run((char *[]){ (char *) visudo, (char *) "-c", (char *) "-q", (char *) "-f", tmp, NULL }, NULL,
-                            &output, &status, error);
-        if (r < 0 || status != 0) {
+        r = ovh_command_run_checked(
+                (char *[]){ (char *) visudo, (char *) "-c", (char *) "-q", (char *) "-f", tmp, NULL }, NULL,
+                "visudo -c", &check_error);
+        if (r < 0) {
                 (void) unlink(tmp);
-                if (r < 0)
+                if (r != -EIO) {
+                        g_propagate_error(error, g_steal_pointer(&check_error));
                         return r;
-                g_autofree char *line = ovh_command_first_line(output);
+                }
+                /* Our own rule rejected is a bug of ours, not of the system. */
                 return ovh_fail(error, EX_SOFTWARE, EINVAL,
-                                "visudo -c rejected the sudoers rule for %s (%s); nothing was changed", path, line);
+                                "the sudoers rule for %s was rejected: %s; nothing was changed", path,
+                                check_error->message);
         }
         *ret_tmp = g_steal_pointer(&tmp);
         return 0;

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <systemd/sd-bus.h>
 
 /* systemd's manager over sd-bus: the calls systemctl would make, with
@@ -20,3 +22,49 @@ int ovh_systemd_connect(sd_bus **ret, GError **error);
  * nothing when the machine was not booted with systemd (a chroot, a test
  * outside nspawn). */
 int ovh_systemd_reload(GError **error);
+
+/* What `systemctl show -p LoadState,ActiveState,SubState,UnitFileState,
+ * MainPID UNIT` says. The unit is loaded first when it is not (LoadUnit),
+ * as systemctl show does, so an installed unit nobody started is
+ * "loaded" and one that does not exist "not-found". main_pid is 0 for a
+ * unit that is not a service. */
+typedef struct {
+        char *load_state;
+        char *active_state;
+        char *sub_state;
+        char *unit_file_state;
+        uint32_t main_pid;
+} OvhUnitState;
+
+void ovh_unit_state_clear(OvhUnitState *state);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OvhUnitState, ovh_unit_state_clear)
+int ovh_systemd_unit_state(sd_bus *bus, const char *unit, OvhUnitState *ret, GError **error);
+
+/* `systemctl show -P Listen SOCKET_UNIT`: one "ADDRESS (TYPE)" per
+ * address, as systemctl prints them ("[::]:3000 (Stream)",
+ * "/run/x.sock (Stream)"). An empty list when the unit listens nowhere. */
+int ovh_systemd_socket_listen(sd_bus *bus, const char *unit, char ***ret, GError **error);
+
+/* What a service's LoadCredential=, LoadCredentialEncrypted=,
+ * SetCredential= and SetCredentialEncrypted= say about the credential
+ * `name`, in systemd's merged view (drop-ins read, specifiers such as %i
+ * expanded, empty assignments applied). systemd keeps one LoadCredential*
+ * and one SetCredential* entry per name. */
+typedef struct {
+        char *load; /* LoadCredential=NAME:PATH: PATH (a path, or a credstore name) */
+        char *load_encrypted; /* LoadCredentialEncrypted=NAME:PATH: PATH */
+        bool set; /* SetCredential=NAME:VALUE */
+        bool set_encrypted; /* SetCredentialEncrypted=NAME:VALUE */
+} OvhUnitCredential;
+
+void ovh_unit_credential_clear(OvhUnitCredential *credential);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OvhUnitCredential, ovh_unit_credential_clear)
+int ovh_systemd_service_credential(sd_bus *bus, const char *unit, const char *name, OvhUnitCredential *ret,
+                                   GError **error);
+
+/* systemctl try-restart UNIT and systemctl stop UNIT: the job is queued
+ * with mode "replace" and waited for, as systemctl does; a job that ends
+ * with another result than "done" (or "skipped": a condition said no)
+ * fails with EX_OSERR. */
+int ovh_systemd_try_restart(sd_bus *bus, const char *unit, GError **error);
+int ovh_systemd_stop(sd_bus *bus, const char *unit, GError **error);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "ovh-error.h"
 #include "privileges.h"
 #include "paths.h"
@@ -150,20 +151,35 @@ int ovh_token_obtain(const OvhConfig *config, const OvhTokenSource *source, char
         g_assert_not_reached();
 }
 
+static int token_dir_failed(const char *dir, int e, GError **error) {
+        return ovh_fail(error, e == EACCES || e == EPERM ? EX_NOPERM : EX_CANTCREAT, e,
+                        "cannot create the token file in %s: %s; check that the directory exists "
+                        "and belongs to the account",
+                        dir, g_strerror(e));
+}
+
 int ovh_token_write_file(const char *path, const char *token, mode_t mode, uid_t uid, gid_t gid, GError **error) {
         g_autofree char *dir = g_path_get_dirname(path);
         g_autofree char *tmp = g_strdup_printf("%s/.%s.XXXXXX", dir, OVH_TOKEN_NAME);
         size_t len = strlen(token);
-        int fd, e;
+        int fd = -1, e;
 
-        fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, mode);
-        if (fd < 0) {
-                e = errno;
-                return ovh_fail(error, e == EACCES || e == EPERM ? EX_NOPERM : EX_CANTCREAT, e,
-                                "cannot create the token file in %s: %s; check that the directory exists "
-                                "and belongs to the account",
-                                dir, g_strerror(e));
+        if (uid == (uid_t) -1) {
+                g_autofree char *text = g_strconcat(token, "\n", NULL);
+                int r = ovh_file_write_atomic(path, text, len + 1, mode);
+                explicit_bzero(text, len + 1);
+                if (r == -EACCES || r == -EPERM || r == -ENOENT || r == -ENOTDIR)
+                        return token_dir_failed(dir, -r, error);
+                errno = -r;
+                if (r < 0)
+                        goto fail;
+                return 0;
         }
+        /* Given to another owner: it must be theirs (fchown) before the
+         * rename makes it live, which g_file_set_contents_full() cannot do. */
+        fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, mode);
+        if (fd < 0)
+                return token_dir_failed(dir, errno, error);
         if (fchmod(fd, mode) < 0 || (uid != (uid_t) -1 && fchown(fd, uid, gid) < 0))
                 goto fail;
         /* A full disk must not leave an empty or partial token behind. */

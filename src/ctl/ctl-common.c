@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "command.h"
 #include "config.h"
 #include "envfile.h"
 #include "ovh-error.h"
@@ -59,82 +58,102 @@ int ctl_require_systemd(GError **error) {
                         "systemd units of openvscode-host: boot with systemd");
 }
 
-int ctl_systemctl(char **ret_output, int *ret_status, GError **error, ...) {
-        g_autoptr(GPtrArray) argv = g_ptr_array_new();
-        va_list ap;
+/* One connection to systemd for the whole run of openvscodectl. */
+static sd_bus *systemd_bus;
 
-        g_ptr_array_add(argv, (char *) "systemctl");
-        va_start(ap, error);
-        for (const char *a; (a = va_arg(ap, const char *));)
-                g_ptr_array_add(argv, (char *) a);
-        va_end(ap);
-        g_ptr_array_add(argv, NULL);
-        return ovh_command_run((char **) argv->pdata, NULL, ret_output, ret_status, error);
-}
-
-GHashTable *ctl_unit_properties(const char *unit, const char *const *names) {
-        g_autofree char *joined = g_strjoinv(",", (char **) names);
-        g_autofree char *output = NULL;
-        int status;
-
-        if (ctl_systemctl(&output, &status, NULL, "show", "-p", joined, "--", unit, NULL) < 0 || status != 0)
-                return NULL;
-        GHashTable *table = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-        g_auto(GStrv) lines = g_strsplit(output, "\n", -1);
-        for (char **l = lines; *l; l++) {
-                char *eq = strchr(*l, '=');
-                if (eq)
-                        g_hash_table_replace(table, g_strndup(*l, (gsize) (eq - *l)), g_strdup(eq + 1));
+static int ctl_bus(sd_bus **ret, GError **error) {
+        if (!systemd_bus) {
+                int r = ovh_systemd_connect(&systemd_bus, error);
+                if (r < 0)
+                        return r;
         }
-        return table;
-}
-
-int ctl_require_unit(const char *unit, GError **error) {
-        g_autoptr(GHashTable) p = ctl_unit_properties(unit, (const char *const[]){ "LoadState", NULL });
-        const char *state = p ? g_hash_table_lookup(p, "LoadState") : NULL;
-
-        if (state && g_str_equal(state, "loaded"))
-                return 0;
-        return ovh_fail(error, EX_UNAVAILABLE, ENOENT,
-                        "%s is not installed (LoadState=%s); install the openvscode-host package", unit,
-                        state ? state : "unknown");
-}
-
-static int systemctl_checked(const char *what, GError **error, const char *verb, const char *unit) {
-        g_autofree char *output = NULL;
-        int status, r;
-
-        r = ctl_systemctl(&output, &status, error, verb, unit, NULL);
-        if (r < 0)
-                return r;
-        if (status != 0) {
-                g_autofree char *line = ovh_command_first_line(output);
-                return ovh_fail(error, EX_OSERR, EIO, "systemctl %s%s%s failed: %s; see journalctl -xe", verb,
-                                unit ? " " : "", unit ? unit : "", line);
-        }
-        (void) what;
+        *ret = systemd_bus;
         return 0;
 }
 
-int ctl_daemon_reload(GError **error) {
-        return systemctl_checked("reload", error, "daemon-reload", NULL);
+int ctl_unit_state(const char *unit, OvhUnitState *ret) {
+        sd_bus *bus;
+        int r;
+
+        *ret = (OvhUnitState){};
+        r = ctl_bus(&bus, NULL);
+        if (r < 0)
+                return r;
+        return ovh_systemd_unit_state(bus, unit, ret, NULL);
+}
+
+int ctl_require_unit(const char *unit, GError **error) {
+        g_auto(OvhUnitState) state = {};
+        (void) ctl_unit_state(unit, &state);
+
+        if (state.load_state && g_str_equal(state.load_state, "loaded"))
+                return 0;
+        return ovh_fail(error, EX_UNAVAILABLE, ENOENT,
+                        "%s is not installed (LoadState=%s); install the openvscode-host package", unit,
+                        state.load_state ? state.load_state : "unknown");
 }
 
 int ctl_try_restart(const char *unit, GError **error) {
-        return systemctl_checked("restart", error, "try-restart", unit);
+        sd_bus *bus;
+        int r = ctl_bus(&bus, error);
+        return r < 0 ? r : ovh_systemd_try_restart(bus, unit, error);
+}
+
+int ctl_stop(const char *unit, GError **error) {
+        sd_bus *bus;
+        int r = ctl_bus(&bus, error);
+        return r < 0 ? r : ovh_systemd_stop(bus, unit, error);
 }
 
 bool ctl_unit_is_active(const char *unit) {
-        g_autoptr(GHashTable) p = ctl_unit_properties(unit, (const char *const[]){ "ActiveState", NULL });
-        const char *state = p ? g_hash_table_lookup(p, "ActiveState") : NULL;
-        return state &&
-               (g_str_equal(state, "active") || g_str_equal(state, "activating") || g_str_equal(state, "reloading"));
+        g_auto(OvhUnitState) state = {};
+        if (ctl_unit_state(unit, &state) < 0)
+                return false;
+        const char *s = state.active_state;
+        return g_str_equal(s, "active") || g_str_equal(s, "activating") || g_str_equal(s, "reloading");
 }
 
 pid_t ctl_unit_main_pid(const char *unit) {
-        g_autoptr(GHashTable) p = ctl_unit_properties(unit, (const char *const[]){ "MainPID", NULL });
-        const char *pid = p ? g_hash_table_lookup(p, "MainPID") : NULL;
-        return pid ? (pid_t) g_ascii_strtoll(pid, NULL, 10) : 0;
+        g_auto(OvhUnitState) state = {};
+        if (ctl_unit_state(unit, &state) < 0)
+                return 0;
+        return (pid_t) state.main_pid;
+}
+
+int ctl_socket_listen(const char *unit, char ***ret, GError **error) {
+        sd_bus *bus;
+        int r = ctl_bus(&bus, error);
+        return r < 0 ? r : ovh_systemd_socket_listen(bus, unit, ret, error);
+}
+
+/* The credential file a LoadCredential= name resolves to, or NULL. */
+static char *credential_file(const char *source) {
+        if (g_path_is_absolute(source))
+                return g_file_test(source, G_FILE_TEST_EXISTS) ? g_strdup(source) : NULL;
+        for (const char *const *d = ctl_credstore_dirs; *d; d++) {
+                g_autofree char *path = g_build_filename(*d, source, NULL);
+                if (g_file_test(path, G_FILE_TEST_EXISTS))
+                        return g_steal_pointer(&path);
+        }
+        return NULL;
+}
+
+CtlCredentialKind ctl_unit_credential(const char *unit, char **ret_source, char **ret_file) {
+        g_auto(OvhUnitCredential) credential = {};
+        g_autofree char *file = NULL;
+        sd_bus *bus;
+
+        *ret_source = NULL;
+        *ret_file = NULL;
+        if (ctl_bus(&bus, NULL) < 0 ||
+            ovh_systemd_service_credential(bus, unit, OVH_CREDENTIAL_NAME, &credential, NULL) < 0)
+                return CTL_CREDENTIAL_NONE;
+        if (credential.load)
+                file = credential_file(credential.load);
+        CtlCredentialKind kind = ctl_credential_choose(&credential, file != NULL, ret_source);
+        if (kind == CTL_CREDENTIAL_FILE)
+                *ret_file = g_steal_pointer(&file);
+        return kind;
 }
 
 void ctl_instance_clear(CtlInstance *ci) {

@@ -77,58 +77,21 @@ char *ctl_url_format(const char *host, unsigned port, const char *base_path, con
         return g_string_free(url, FALSE);
 }
 
-CtlCredentialKind ctl_credential_from_unit(const char *unit_text, const char *instance, char **ret_source) {
-        static const struct {
-                const char *key;
-                CtlCredentialKind kind;
-        } keys[] = {
-                { "LoadCredential=", CTL_CREDENTIAL_FILE },
-                { "LoadCredentialEncrypted=", CTL_CREDENTIAL_ENCRYPTED },
-                { "SetCredential=", CTL_CREDENTIAL_VALUE },
-                { "SetCredentialEncrypted=", CTL_CREDENTIAL_ENCRYPTED },
-        };
-        g_auto(GStrv) lines = g_strsplit(unit_text, "\n", -1);
+CtlCredentialKind ctl_credential_choose(const OvhUnitCredential *c, bool load_found, char **ret_source) {
         CtlCredentialKind kind = CTL_CREDENTIAL_NONE;
-        g_autofree char *source = NULL;
-        bool in_service = false;
+        const char *source = NULL;
 
-        for (char **l = lines; *l; l++) {
-                const char *line = g_strstrip(*l);
-                if (line[0] == '[') {
-                        in_service = g_str_equal(line, "[Service]");
-                        continue;
-                }
-                if (!in_service)
-                        continue;
-                for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
-                        if (!g_str_has_prefix(line, keys[i].key))
-                                continue;
-                        const char *value = line + strlen(keys[i].key);
-                        if (!*value) {
-                                /* An empty assignment resets the list. */
-                                kind = CTL_CREDENTIAL_NONE;
-                                g_clear_pointer(&source, g_free);
-                                continue;
-                        }
-                        if (!g_str_has_prefix(value, OVH_CREDENTIAL_NAME ":") &&
-                            !g_str_equal(value, OVH_CREDENTIAL_NAME))
-                                continue;
-                        const char *rest = value + strlen(OVH_CREDENTIAL_NAME);
-                        rest = *rest == ':' ? rest + 1 : OVH_CREDENTIAL_NAME;
-                        g_autofree char *expanded = NULL;
-                        if (instance) {
-                                g_auto(GStrv) parts = g_strsplit(rest, "%i", -1);
-                                expanded = g_strjoinv(instance, parts);
-                        } else {
-                                expanded = g_strdup(rest);
-                        }
-                        kind = keys[i].kind;
-                        g_free(source);
-                        source = g_steal_pointer(&expanded);
-                }
-        }
+        if (c->load_encrypted)
+                kind = CTL_CREDENTIAL_ENCRYPTED;
+        else if (c->load && (load_found || (!c->set && !c->set_encrypted))) {
+                kind = CTL_CREDENTIAL_FILE;
+                source = c->load;
+        } else if (c->set)
+                kind = CTL_CREDENTIAL_VALUE;
+        else if (c->set_encrypted)
+                kind = CTL_CREDENTIAL_ENCRYPTED;
         if (ret_source)
-                *ret_source = g_steal_pointer(&source);
+                *ret_source = g_strdup(source);
         return kind;
 }
 

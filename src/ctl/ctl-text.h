@@ -5,10 +5,13 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
+#include "systemd.h"
+
 /* The pure parts of openvscodectl: parsers of what systemd says and the
  * texts of the files it writes. The unit tests (tests/ctl) call them. */
 
-/* One entry of `systemctl show -P Listen UNIT`: "[::]:3000 (Stream)",
+/* One entry of the socket unit's Listen= as systemctl show -P Listen
+ * prints it (ovh_systemd_socket_listen): "[::]:3000 (Stream)",
  * "127.0.0.1:8443 (Stream)", "/run/x.sock (Stream)". */
 typedef struct {
         int family; /* AF_INET, AF_INET6, AF_UNIX */
@@ -25,10 +28,10 @@ bool ctl_listen_parse(const char *line, CtlListen *ret);
  * base path one trailing slash, and without a token there is no query. */
 char *ctl_url_format(const char *host, unsigned port, const char *base_path, const char *token);
 
-/* The connection-token credential of a unit, from `systemctl cat UNIT`:
- * the last LoadCredential=/LoadCredentialEncrypted=/SetCredential=/
- * SetCredentialEncrypted= that names connection-token (an empty
- * assignment resets). %i is replaced by `instance`. */
+/* The connection-token credential a service gets, from systemd's merged
+ * view of its unit (src/core/systemd.h). LoadCredential*= wins; a
+ * SetCredential*= is what systemd falls back to when the file of
+ * LoadCredential= is not there (`load_found` false). */
 typedef enum {
         CTL_CREDENTIAL_NONE,
         CTL_CREDENTIAL_FILE, /* LoadCredential=connection-token:PATH (absolute, or a credstore name) */
@@ -36,7 +39,8 @@ typedef enum {
         CTL_CREDENTIAL_VALUE, /* SetCredential=connection-token:VALUE */
 } CtlCredentialKind;
 
-CtlCredentialKind ctl_credential_from_unit(const char *unit_text, const char *instance, char **ret_source);
+/* *ret_source is the PATH of LoadCredential= (CTL_CREDENTIAL_FILE), else NULL. */
+CtlCredentialKind ctl_credential_choose(const OvhUnitCredential *credential, bool load_found, char **ret_source);
 
 /* Where systemd looks for a LoadCredential= name that is not a path. */
 extern const char *const ctl_credstore_dirs[];

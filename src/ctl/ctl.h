@@ -6,8 +6,10 @@
 
 #include "account.h"
 #include "config.h"
+#include "ctl-text.h"
 #include "sandbox.h"
 #include "server.h"
+#include "systemd.h"
 
 /* openvscodectl: the administrator's tool. Every verb is a function in a
  * verb-*.c file; this header holds what they share (ctl-common.c). Errors
@@ -36,19 +38,23 @@ int ctl_usage_error(GError **error, const char *verb, const char *format, ...) G
 bool ctl_caller_is_root(void);
 int ctl_require_root(const char *verb, GError **error);
 
-/* systemd. */
+/* systemd, over sd-bus (src/core/systemd.h); one connection for the run. */
 int ctl_require_systemd(GError **error);
-/* systemctl ARGS...; *ret_status is its exit status. Output collected in
- * *ret_output when non-NULL. */
-int ctl_systemctl(char **ret_output, int *ret_status, GError **error, ...) G_GNUC_NULL_TERMINATED;
-/* `systemctl show -p A,B UNIT` as a table (NULL when systemctl failed). */
-GHashTable *ctl_unit_properties(const char *unit, const char *const *names);
+/* What systemctl show says of the unit; -errno (and an empty *ret) when
+ * systemd cannot be asked. */
+int ctl_unit_state(const char *unit, OvhUnitState *ret);
 /* The unit file must be installed (LoadState=loaded), else EX_UNAVAILABLE. */
 int ctl_require_unit(const char *unit, GError **error);
-int ctl_daemon_reload(GError **error);
 int ctl_try_restart(const char *unit, GError **error);
+int ctl_stop(const char *unit, GError **error);
 bool ctl_unit_is_active(const char *unit);
 pid_t ctl_unit_main_pid(const char *unit);
+/* The socket unit's addresses, "ADDRESS (TYPE)" (ctl_listen_parse). */
+int ctl_socket_listen(const char *unit, char ***ret, GError **error);
+/* The connection-token credential of the service (CTL_CREDENTIAL_NONE when
+ * systemd cannot be asked); *ret_file is the file a LoadCredential= names
+ * when it exists (absolute, or found in a credstore directory). */
+CtlCredentialKind ctl_unit_credential(const char *unit, char **ret_source, char **ret_file);
 
 /* The instance a verb works on: the default one (openvscode-server.socket,
  * launcher.conf + the environment file), or with --user NAME the per-user

@@ -181,7 +181,8 @@ int import_plan(const char *source, const OvhAccount *account, ImportPlan *plan,
 }
 
 /* Copies one file: opened as the caller, written as the account into a
- * temporary file next to the target, then renamed over it. */
+ * temporary file next to the target, then renamed over it. Hand-written,
+ * not g_file_set_contents_full(): it streams any size and sets the times. */
 static int copy_file(const char *source, const char *target, const ImportStep *s, const OvhAccount *account,
                      GError **error) {
         g_autofree char *dir = g_path_get_dirname(target);

@@ -140,11 +140,10 @@ int verb_import_config(int argc, char *argv[], GError **error) {
         bool have_systemd = ctl_require_systemd(NULL) >= 0;
         bool stopped = false;
         if (have_systemd && ctl_unit_is_active(ci.service_unit)) {
-                int status;
-                r = ctl_systemctl(NULL, &status, error, "stop", ci.service_unit, NULL);
-                if (r < 0)
-                        return r;
-                stopped = status == 0;
+                g_autoptr(GError) stop_error = NULL;
+                stopped = ctl_stop(ci.service_unit, &stop_error) >= 0;
+                if (!stopped)
+                        ctl_warning("%s", stop_error->message);
         }
         guint written = 0, unmarked = 0;
         r = import_apply(real, ci.account, &plan, force, &written, error);
@@ -153,15 +152,10 @@ int verb_import_config(int argc, char *argv[], GError **error) {
         r = import_unmark_obsolete(real, ci.account, &unmarked, error);
         if (r < 0)
                 return r;
-        if (have_systemd) {
-                g_autofree char *output = NULL;
-                int status;
-                if (ovh_command_run((char *[]){ (char *) "systemd-tmpfiles", (char *) "--create",
-                                                (char *) OVH_TMPFILES_CONF, NULL },
-                                    NULL, &output, &status, NULL) < 0 ||
-                    status != 0)
-                        ctl_warning("systemd-tmpfiles --create %s failed; run it to fix the modes", OVH_TMPFILES_CONF);
-        }
+        if (have_systemd && ovh_command_run_checked((char *[]){ (char *) "systemd-tmpfiles", (char *) "--create",
+                                                                (char *) OVH_TMPFILES_CONF, NULL },
+                                                    NULL, NULL, NULL) < 0)
+                ctl_warning("systemd-tmpfiles --create %s failed; run it to fix the modes", OVH_TMPFILES_CONF);
 
         print_steps(&plan, false);
         printf("Imported %s into %s as %s: %u files (%" G_GUINT64_FORMAT " bytes), %u directories, %u links; %u "

@@ -25,32 +25,23 @@ static const char *status_help = "openvscodectl status [--user NAME]\n\n"
                                  "  --user NAME   the per-user instance openvscode-server@NAME\n"
                                  "  -h --help     show this help\n";
 
-static const char *prop(GHashTable *p, const char *name) {
-        const char *v = p ? g_hash_table_lookup(p, name) : NULL;
+static const char *prop(const char *v) {
         return v && *v ? v : "unknown";
 }
 
 /* Where the token comes from, as words (the token itself never). */
 static char *token_source_text(const CtlInstance *ci) {
         OvhTokenSource source = {};
-        g_autofree char *unit_text = NULL;
         g_autofree char *credential = NULL;
-        int status;
+        g_autofree char *file = NULL;
 
         if (!ci->config_read)
                 return g_strdup("unknown (run as root)");
         g_autofree char *running = g_build_filename(OVH_CREDENTIALS_ROOT, ci->service_unit, OVH_CREDENTIAL_NAME, NULL);
         bool present = g_file_test(running, G_FILE_TEST_EXISTS);
-        if (!present && ctl_systemctl(&unit_text, &status, NULL, "cat", "--", ci->service_unit, NULL) >= 0 &&
-            status == 0) {
-                CtlCredentialKind kind = ctl_credential_from_unit(unit_text, ci->instance, &credential);
-                if (kind == CTL_CREDENTIAL_ENCRYPTED || kind == CTL_CREDENTIAL_VALUE)
-                        present = true;
-                for (const char *const *d = ctl_credstore_dirs; kind == CTL_CREDENTIAL_FILE && *d && !present; d++) {
-                        g_autofree char *path = g_path_is_absolute(credential) ? g_strdup(credential)
-                                                                               : g_build_filename(*d, credential, NULL);
-                        present = g_file_test(path, G_FILE_TEST_EXISTS);
-                }
+        if (!present) {
+                CtlCredentialKind kind = ctl_unit_credential(ci->service_unit, &credential, &file);
+                present = file || kind == CTL_CREDENTIAL_ENCRYPTED || kind == CTL_CREDENTIAL_VALUE;
         }
         if (ovh_token_choose(ci->config, OVH_CREDENTIALS_ROOT, present, ci->account->home, &source, NULL) < 0)
                 return g_strdup("invalid (see openvscodectl check)");
@@ -67,9 +58,9 @@ static char *token_source_text(const CtlInstance *ci) {
 
 int verb_status(int argc, char *argv[], GError **error) {
         g_auto(CtlInstance) ci = {};
-        g_autofree char *listen_text = NULL;
+        g_auto(GStrv) lines = NULL;
         const char *user = NULL;
-        int r, status;
+        int r;
 
         r = ctl_parse_user_option("status", status_help, argc, argv, &user, error);
         if (r <= 0)
@@ -81,12 +72,13 @@ int verb_status(int argc, char *argv[], GError **error) {
         if (r < 0)
                 return r;
 
-        static const char *const names[] = { "ActiveState", "SubState", "UnitFileState", "MainPID", NULL };
-        g_autoptr(GHashTable) socket = ctl_unit_properties(ci.socket_unit, names);
-        g_autoptr(GHashTable) service = ctl_unit_properties(ci.service_unit, names);
-        printf("Socket: %s %s %s\n", ci.socket_unit, prop(socket, "ActiveState"), prop(socket, "UnitFileState"));
-        (void) ctl_systemctl(&listen_text, &status, NULL, "show", "-P", "Listen", "--", ci.socket_unit, NULL);
-        g_auto(GStrv) lines = g_strsplit(listen_text ? listen_text : "", "\n", -1);
+        g_auto(OvhUnitState) socket = {};
+        g_auto(OvhUnitState) service = {};
+        (void) ctl_unit_state(ci.socket_unit, &socket);
+        (void) ctl_unit_state(ci.service_unit, &service);
+        printf("Socket: %s %s %s\n", ci.socket_unit, prop(socket.active_state), prop(socket.unit_file_state));
+        if (ctl_socket_listen(ci.socket_unit, &lines, NULL) < 0)
+                lines = g_new0(char *, 1);
         for (char **l = lines; *l; l++) {
                 CtlListen la;
                 if (!ctl_listen_parse(*l, &la))
@@ -98,7 +90,7 @@ int verb_status(int argc, char *argv[], GError **error) {
                                la.family == AF_INET6 ? "]" : "", la.port);
                 ctl_listen_clear(&la);
         }
-        printf("Service: %s %s (%s)\n", ci.service_unit, prop(service, "ActiveState"), prop(service, "SubState"));
+        printf("Service: %s %s (%s)\n", ci.service_unit, prop(service.active_state), prop(service.sub_state));
 
         OvhPayload payload = {};
         if (ovh_payload_resolve(ci.config->root, ci.config->node, &payload, NULL) >= 0)
@@ -125,8 +117,7 @@ int verb_status(int argc, char *argv[], GError **error) {
                 ovh_sudo_paths_clear(&paths);
         }
 
-        const char *pid_text = service ? g_hash_table_lookup(service, "MainPID") : NULL;
-        long pid = pid_text ? strtol(pid_text, NULL, 10) : 0;
+        long pid = service.main_pid;
         if (pid <= 0) {
                 printf("Sandbox: no server process (it starts on the first connection)\n");
                 return 0;

@@ -14,6 +14,7 @@
 #include "ovh-error.h"
 #include "paths.h"
 #include "sudo.h"
+#include "systemd.h"
 
 static const char *help = "openvscodectl sudo enable --password-stdin\n"
                           "openvscodectl sudo enable --password-hash HASH\n"
@@ -93,7 +94,7 @@ static int check_environment(GError **error) {
 static int finish(bool unit_changed, const char *what, GError **error) {
         int r;
         if (unit_changed) {
-                r = ctl_daemon_reload(error);
+                r = ovh_systemd_reload(error);
                 if (r < 0)
                         return r;
         }

@@ -36,27 +36,10 @@ static void token_plan_clear(TokenPlan *t) {
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(TokenPlan, token_plan_clear)
 
-/* The credential file a LoadCredential= name resolves to, or NULL. */
-static char *credential_file(const char *source) {
-        if (g_path_is_absolute(source))
-                return g_file_test(source, G_FILE_TEST_EXISTS) ? g_strdup(source) : NULL;
-        for (const char *const *d = ctl_credstore_dirs; *d; d++) {
-                g_autofree char *path = g_build_filename(*d, source, NULL);
-                if (g_file_test(path, G_FILE_TEST_EXISTS))
-                        return g_steal_pointer(&path);
-        }
-        return NULL;
-}
-
 static int plan_token(const CtlInstance *ci, TokenPlan *t, GError **error) {
-        g_autofree char *unit_text = NULL;
         g_autofree char *file = NULL;
-        int status;
 
-        if (ctl_systemctl(&unit_text, &status, NULL, "cat", "--", ci->service_unit, NULL) >= 0 && status == 0)
-                t->credential = ctl_credential_from_unit(unit_text, ci->instance, &t->credential_source);
-        if (t->credential == CTL_CREDENTIAL_FILE)
-                file = credential_file(t->credential_source);
+        t->credential = ctl_unit_credential(ci->service_unit, &t->credential_source, &file);
 
         /* A credential that is not there is no credential (systemd skips it
          * too); an encrypted or inline one is there. */
@@ -290,10 +273,10 @@ static const char *url_help = "openvscodectl url [--user NAME]\n\n"
 int verb_url(int argc, char *argv[], GError **error) {
         g_auto(CtlInstance) ci = {};
         g_autofree char *token = NULL;
-        g_autofree char *listen_text = NULL;
+        g_auto(GStrv) lines = NULL;
         const char *user = NULL;
         bool none = false;
-        int r, status;
+        int r;
 
         r = ctl_parse_user_option("url", url_help, argc, argv, &user, error);
         if (r <= 0)
@@ -303,11 +286,10 @@ int verb_url(int argc, char *argv[], GError **error) {
         r = ctl_instance_open(&ci, user, "url", true, error);
         if (r < 0)
                 return r;
-        r = ctl_systemctl(&listen_text, &status, error, "show", "-P", "Listen", "--", ci.socket_unit, NULL);
+        r = ctl_socket_listen(ci.socket_unit, &lines, error);
         if (r < 0)
                 return r;
-        g_auto(GStrv) lines = g_strsplit(listen_text ? listen_text : "", "\n", -1);
-        if (status != 0 || !lines[0] || !*lines[0])
+        if (!lines[0])
                 return ovh_fail(error, EX_UNAVAILABLE, ENOENT,
                                 "%s listens nowhere; check its ListenStream= (systemctl cat %s)", ci.socket_unit,
                                 ci.socket_unit);

@@ -26,20 +26,6 @@ static const char *help = "openvscodectl set-user USER [GROUP]\n\n"
                           "openvscodectl set-user " OVH_DEFAULT_USER " goes back to the default. Root only.\n\n"
                           "  -h --help   show this help\n";
 
-static int run_tool(char *const *argv, GError **error) {
-        g_autofree char *output = NULL;
-        int status, r;
-
-        r = ovh_command_run(argv, NULL, &output, &status, error);
-        if (r < 0)
-                return r;
-        if (status != 0) {
-                g_autofree char *line = ovh_command_first_line(output);
-                return ovh_fail(error, EX_OSERR, EIO, "%s failed (exit status %d): %s", argv[0], status, line);
-        }
-        return 0;
-}
-
 int verb_set_user(int argc, char *argv[], GError **error) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -125,8 +111,9 @@ int verb_set_user(int argc, char *argv[], GError **error) {
         if (r < 0)
                 return r;
         /* tmpfiles picks the override in /etc over the package's file. */
-        r = run_tool((char *[]){ (char *) "systemd-tmpfiles", (char *) "--create", (char *) OVH_TMPFILES_CONF, NULL },
-                     error);
+        r = ovh_command_run_checked(
+                (char *[]){ (char *) "systemd-tmpfiles", (char *) "--create", (char *) OVH_TMPFILES_CONF, NULL }, NULL,
+                NULL, error);
         if (r < 0)
                 return r;
         bool running = ctl_unit_is_active(OVH_SERVICE_UNIT);

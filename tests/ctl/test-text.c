@@ -176,38 +176,38 @@ static void test_url(void) {
         }
 }
 
+/* systemd's merged view (drop-ins, %i and resets are systemd's work):
+ * LoadCredential*= wins, SetCredential*= only when the file is missing. */
 static void test_credential(void) {
         g_autofree char *source = NULL;
-        const char unit[] = "# /lib/systemd/system/openvscode-server.service\n"
-                            "[Service]\n"
-                            "ExecStart=/usr/libexec/openvscode-host/openvscode-launcher\n"
-                            "LoadCredential=connection-token:openvscode-server.connection-token\n"
-                            "LoadCredential=other:/etc/other\n"
-                            "\n"
-                            "# /etc/systemd/system/openvscode-server.service.d/credential.conf\n"
-                            "[Service]\n"
-                            "LoadCredential=connection-token:/etc/openvscode-server/connection-token\n";
-        g_assert_cmpint(ctl_credential_from_unit(unit, NULL, &source), ==, CTL_CREDENTIAL_FILE);
-        g_assert_cmpstr(source, ==, "/etc/openvscode-server/connection-token");
-        g_clear_pointer(&source, g_free);
 
-        const char reset[] = "[Service]\nLoadCredential=connection-token:x\nLoadCredential=\n";
-        g_assert_cmpint(ctl_credential_from_unit(reset, NULL, &source), ==, CTL_CREDENTIAL_NONE);
+        const OvhUnitCredential none = {};
+        g_assert_cmpint(ctl_credential_choose(&none, false, &source), ==, CTL_CREDENTIAL_NONE);
         g_assert_null(source);
 
-        const char encrypted[] = "[Service]\nLoadCredential=connection-token:x\n"
-                                 "LoadCredentialEncrypted=connection-token:/etc/credstore.encrypted/t\n";
-        g_assert_cmpint(ctl_credential_from_unit(encrypted, NULL, &source), ==, CTL_CREDENTIAL_ENCRYPTED);
+        const OvhUnitCredential file = { .load = (char *) "/etc/openvscode-server/connection-token" };
+        g_assert_cmpint(ctl_credential_choose(&file, true, &source), ==, CTL_CREDENTIAL_FILE);
+        g_assert_cmpstr(source, ==, "/etc/openvscode-server/connection-token");
+        g_clear_pointer(&source, g_free);
+        /* A missing file with nothing to fall back to is still the one
+         * named (the caller finds it missing). */
+        g_assert_cmpint(ctl_credential_choose(&file, false, &source), ==, CTL_CREDENTIAL_FILE);
         g_clear_pointer(&source, g_free);
 
-        const char instance[] = "[Service]\nLoadCredential=connection-token:openvscode-server@%i.connection-token\n";
-        g_assert_cmpint(ctl_credential_from_unit(instance, "alice", &source), ==, CTL_CREDENTIAL_FILE);
-        g_assert_cmpstr(source, ==, "openvscode-server@alice.connection-token");
+        const OvhUnitCredential fallback = { .load = (char *) "openvscode-server.connection-token", .set = true };
+        g_assert_cmpint(ctl_credential_choose(&fallback, true, &source), ==, CTL_CREDENTIAL_FILE);
+        g_assert_cmpstr(source, ==, "openvscode-server.connection-token");
         g_clear_pointer(&source, g_free);
+        g_assert_cmpint(ctl_credential_choose(&fallback, false, &source), ==, CTL_CREDENTIAL_VALUE);
+        g_assert_null(source);
 
-        /* [Socket] and other sections do not count. */
-        const char other[] = "[Socket]\nLoadCredential=connection-token:x\n";
-        g_assert_cmpint(ctl_credential_from_unit(other, NULL, &source), ==, CTL_CREDENTIAL_NONE);
+        const OvhUnitCredential encrypted = { .load_encrypted = (char *) "/etc/credstore.encrypted/t" };
+        g_assert_cmpint(ctl_credential_choose(&encrypted, false, &source), ==, CTL_CREDENTIAL_ENCRYPTED);
+        g_assert_null(source);
+
+        const OvhUnitCredential set_encrypted = { .set_encrypted = true };
+        g_assert_cmpint(ctl_credential_choose(&set_encrypted, false, &source), ==, CTL_CREDENTIAL_ENCRYPTED);
+        g_assert_null(source);
 }
 
 /* The package's tmpfiles.d file, as tmpfiles.d/openvscode-server.conf.in
