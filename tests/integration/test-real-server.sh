@@ -28,8 +28,9 @@ ACCOUNT_HOME=/var/tmp/ovh-itest-home
 STATE=$ACCOUNT_HOME/.openvscode-server
 ZERO_CAPS=0000000000000000
 
-# shellcheck source=tests/lib-tap.sh
-source "$SRCDIR/tests/lib-tap.sh"
+# The integration helpers (and through them the TAP kit).
+# shellcheck source=tests/integration/lib.sh
+source "$SRCDIR/tests/integration/lib.sh"
 
 [[ $(id -u) == 0 ]] || skip_all "needs root (creates an account; the launcher switches identity)"
 [[ -x $LAUNCHER ]] || bail "no launcher at $LAUNCHER: build it (meson setup build && ninja -C build) or set OVH_BUILD_DIR"
@@ -114,16 +115,6 @@ if ! runuser -u "$ACCOUNT" -- test -r "$SD_LISTEN_JS"; then
     SD_LISTEN_JS=$PUBLIC/sd-listen.js
 fi
 
-new_token() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
-
-free_port() {
-    local port
-    while :; do
-        port=$((20000 + RANDOM % 20000))
-        [[ -z $(ss -Htln "sport = :$port") ]] && break
-    done
-    printf '%s\n' "$port"
-}
 
 # A client for VS Code's remote protocol (raw, skipWebSocketFrames=true)
 # that asks for an extension host, so the tree holds more than the main
@@ -385,7 +376,7 @@ login_flow() {
 
     code=$(request /)
     check "$scenario: GET / without a token -> 403 (got $code)" test "$code" = 403
-    code=$(request "/?tkn=$(new_token)")
+    code=$(request "/?tkn=$(ovh_new_token)")
     check "$scenario: GET / with a wrong token -> 403 (got $code)" test "$code" = 403
     code=$(request /version)
     commit=$(cat "$WORK/body" 2>/dev/null || true)
@@ -409,7 +400,7 @@ login_flow() {
 # at the protocol level; the right one gets an extension host process.
 open_extension_host() {
     local scenario=$1 target=$2 token_file=$3 answer
-    new_token >"$WORK/wrong-token"
+    ovh_new_token >"$WORK/wrong-token"
     answer=$(timeout 30 node "$WORK/exthost-client.js" "$target" "$WORK/wrong-token" "$commit" || true)
     check "$scenario: remote protocol with a wrong token is refused ($answer)" \
         test "$answer" = "refused: Unauthorized client refused: auth mismatch"
@@ -435,7 +426,7 @@ open_extension_host() {
 }
 
 # ------------------------------------------------ scenario 1: [Auth] TokenFile=
-token=$(new_token)
+token=$(ovh_new_token)
 printf '%s\n' "$token" >"$WORK/token"
 chmod 0600 "$WORK/token"
 write_token_pattern "$token"
@@ -455,7 +446,7 @@ cp "$WORK/token" "$WORK/client-token"
 
 # --check from a shell: the plan, with no token in it. --listen stands in
 # for the socket systemd would pass.
-port=$(free_port)
+port=$(ovh_free_port)
 check_output=$("$LAUNCHER" -c "$WORK/tokenfile.conf" --check --listen="127.0.0.1:$port" 2>&1) && rc=0 || rc=$?
 if ((rc == 0)) && grep -qx "user=$ACCOUNT" <<<"$check_output" &&
     grep -q '^argv=.* --connection-token-file ' <<<"$check_output" &&
