@@ -274,6 +274,12 @@ chmod 0644 "$S/.openvscode-server/extensions/ext.one-1.0.0/package.json"
 chown -R 4242:4243 "$S/.openvscode-server/extensions/ext.one-1.0.0"
 echo secret >"$R/etc/planted-secret"; chmod 0600 "$R/etc/planted-secret"
 ln -s /etc/planted-secret "$S/.openvscode-server/data/User/escape"
+# The account hard-links another user's file (one it may read and write,
+# which protected_hardlinks allows) into its data and extensions
+# directories: the next boot must not hand that file to the account.
+echo theirs >"$R/etc/other-users-file"; chown 4242:4243 "$R/etc/other-users-file"; chmod 0600 "$R/etc/other-users-file"
+ln "$R/etc/other-users-file" "$S/.openvscode-server/data/User/hardlink"
+ln "$R/etc/other-users-file" "$S/.openvscode-server/extensions/hardlink"
 # Written by root by hand: must neither be re-owned nor make tmpfiles fail.
 echo 'ssh-ed25519 AAAA' >"$S/.ssh/authorized_keys"; chmod 0644 "$S/.ssh/authorized_keys"
 chown 0:0 "$S/.ssh" "$S/.openvscode-server/data"
@@ -289,10 +295,13 @@ expect "a file planted in workspace/ with another owner keeps it" "$(owner "$sta
 expect "a project in workspace/ keeps its owner" \
     "$(owner "$statedir/workspace/project/src/main.c") $(owner "$statedir/workspace/project")" "4242:4243 644 4242:4243 755"
 is "$statedir/.openvscode-server/data" "$uid:$gid 700" "after chown root"
-is "$statedir/.openvscode-server/data/User/settings.json" "$uid:$gid 644" "Z: owner fixed, mode kept"
-is "$statedir/.openvscode-server/data/User" "$uid:$gid 755" "Z: owner fixed, mode kept"
-is "$statedir/.openvscode-server/extensions/ext.one-1.0.0/package.json" "$uid:$gid 644" "Z: owner fixed, mode kept"
-expect "Z does not follow a symlink out of the state tree" "$(stat -c '%u:%g %a' "$R/etc/planted-secret")" "0:0 600"
+expect "another user's file hard-linked into data/ and extensions/ keeps its owner (no recursive chown)" \
+    "$(stat -c '%u:%g %a' "$R/etc/other-users-file")" "4242:4243 600"
+expect "what is inside data/ and extensions/ keeps its owner" \
+    "$(owner "$statedir/.openvscode-server/data/User/settings.json") $(owner "$statedir/.openvscode-server/extensions/ext.one-1.0.0/package.json")" \
+    "4242:4243 644 4242:4243 644"
+is "$statedir/.openvscode-server/extensions" "$uid:$gid 700" "the directory itself"
+expect "a symlink out of the state tree is not followed" "$(stat -c '%u:%g %a' "$R/etc/planted-secret")" "0:0 600"
 is "$statedir/.ssh" "$uid:$gid 700" "after chown root and chmod 0755"
 is "$statedir/.ssh/authorized_keys" "0:0 644" "root's file left alone"
 is "$config_dest" "0:$gid 640" "an admin's 0640 with the account's group is left alone"
