@@ -7,6 +7,7 @@
  * chain and without leaking a descriptor into the server it execs. */
 
 #include <errno.h>
+#include <stdio.h>
 #include <sys/capability.h>
 #include <unistd.h>
 
@@ -35,3 +36,9 @@ static inline void ovh_cap_freep(cap_t *c) {
                 cap_free(*c);
 }
 #define _cleanup_cap_ __attribute__((cleanup(ovh_cap_freep)))
+
+static inline void ovh_fclosep(FILE **f) {
+        if (*f)
+                fclose(*f);
+}
+#define _cleanup_fclose_ __attribute__((cleanup(ovh_fclosep)))

@@ -120,9 +120,9 @@ char *ovh_sudo_unit_dropin_text(OvhSudoOrigin origin) {
                                "# writes its audit record with CAP_AUDIT_WRITE where the kernel audits.\n"
                                "# The launcher starts as root (User= and Group= reset), with the\n"
                                "# capabilities it needs to become the account and nothing more; it\n"
-                               "# loads its seccomp filter before it switches. sudo then has these\n"
-                               "# capabilities, inside the unit's sandbox (ProtectSystem=strict and\n"
-                               "# the rest still apply).\n"
+                               "# loads its seccomp filter before it switches. This does not bound\n"
+                               "# sudo: root asks systemd for a new process (sudo systemd-run) that\n"
+                               "# has none of this unit's settings. It is root on the host.\n"
                                "[Service]\n"
                                "User=\n"
                                "Group=\n"
@@ -248,6 +248,28 @@ static int prepare_sudoers(const char *path, const char *text, char **ret_tmp, G
         return 0;
 }
 
+char *ovh_sudo_enabled_account(const OvhSudoPaths *p) {
+        g_autofree char *text = NULL;
+
+        if (g_file_get_contents(p->saved_password, &text, NULL, NULL)) {
+                char *colon = strchr(text, ':');
+                char *name = colon && colon > text ? g_strndup(text, (gsize) (colon - text)) : NULL;
+                explicit_bzero(text, strlen(text));
+                if (name)
+                        return name;
+        }
+        g_clear_pointer(&text, g_free);
+        if (!g_file_get_contents(p->sudoers, &text, NULL, NULL))
+                return NULL;
+        g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+        for (char **l = lines; *l; l++) {
+                const char *rule = strstr(*l, " ALL=(ALL:ALL) ALL");
+                if (rule && rule > *l && (*l)[0] != '#' && rule[strlen(" ALL=(ALL:ALL) ALL")] == '\0')
+                        return g_strndup(*l, (gsize) (rule - *l));
+        }
+        return NULL;
+}
+
 int ovh_sudo_enable(const OvhSudoPaths *p, const char *account, const char *hash, OvhSudoOrigin origin,
                     bool *ret_unit_changed, GError **error) {
         g_autofree char *sudoers_text = ovh_sudo_sudoers_text(account, origin);
@@ -275,6 +297,15 @@ int ovh_sudo_enable(const OvhSudoPaths *p, const char *account, const char *hash
                                 "account name %s cannot be written in a sudoers rule as it is; use an account "
                                 "whose name has only letters, digits, '_', '-' and '.'",
                                 account);
+        /* One account at a time: enabling it for another would leave the
+         * first one's hash and rule behind, and disable could restore only
+         * one of the two. */
+        g_autofree char *enabled_for = ovh_sudo_enabled_account(p);
+        if (enabled_for && !g_str_equal(enabled_for, account))
+                return ovh_fail(error, EX_CONFIG, EBUSY,
+                                "sudo is enabled for %s, not for %s; run openvscodectl sudo disable first (it "
+                                "restores %s's password), then enable it again",
+                                enabled_for, account, enabled_for);
         current = ovh_sudo_current_hash(account);
         if (!current)
                 return ovh_fail(error, EX_NOUSER, ENOENT,
@@ -328,10 +359,15 @@ fail:
         return r;
 }
 
-int ovh_sudo_disable(const OvhSudoPaths *p, const char *account, bool *ret_unit_changed, GError **error) {
+int ovh_sudo_disable(const OvhSudoPaths *p, const char *current_account, bool *ret_unit_changed, GError **error) {
         g_autofree char *saved = NULL;
+        g_autofree char *enabled_for = ovh_sudo_enabled_account(p);
         int r;
 
+        /* The account it was enabled for gets its password back, even when
+         * the service runs as another one now; that other account is not
+         * touched. */
+        const char *account = enabled_for ? enabled_for : current_account;
         *ret_unit_changed = false;
         /* The rule goes first: from here on sudo refuses, whatever else
          * happens. */
@@ -398,7 +434,13 @@ int ovh_sudo_apply_environment(const OvhConfig *config, const char *config_file,
                              "%s is set, but sudo is not installed; install sudo or remove the variable from %s",
                              config->sudo_password_hash ? "SUDO_PASSWORD_HASH" : "SUDO_PASSWORD", OVH_ENVIRONMENT_FILE);
         else if (r >= 0 && hash) {
-                r = ovh_sudo_enable(&paths, account, hash, OVH_SUDO_BY_ENVIRONMENT, ret_changed, error);
+                /* PUID/User= changed since the last start: the previous
+                 * account gets its password back first. */
+                g_autofree char *enabled_for = ovh_sudo_enabled_account(&paths);
+                if (enabled_for && !g_str_equal(enabled_for, account) && state.by_environment)
+                        r = ovh_sudo_disable(&paths, enabled_for, ret_changed, error);
+                if (r >= 0)
+                        r = ovh_sudo_enable(&paths, account, hash, OVH_SUDO_BY_ENVIRONMENT, ret_changed, error);
                 if (r >= 0)
                         *ret_action = OVH_SUDO_ENABLED_FROM_ENVIRONMENT;
         } else if (r >= 0 && ovh_sudo_state_enabled(&state) && state.by_environment) {

@@ -76,6 +76,12 @@ static inline bool ovh_sudo_state_enabled(const OvhSudoState *s) {
 int ovh_sudo_enable(const OvhSudoPaths *paths, const char *account, const char *hash, OvhSudoOrigin origin,
                     bool *ret_unit_changed, GError **error);
 
+/* The account sudo is enabled for: the name in the saved-password file,
+ * else the one the sudoers rule names; NULL when sudo is not enabled. The
+ * configured account may have changed since (set-user, PUID): enable,
+ * disable and set-user go by this name, never by the current account. */
+char *ovh_sudo_enabled_account(const OvhSudoPaths *paths);
+
 /* Removes the four and restores the saved password (a locked one, !*, when
  * none was saved). Nothing to do when sudo was not enabled. */
 int ovh_sudo_disable(const OvhSudoPaths *paths, const char *account, bool *ret_unit_changed, GError **error);

@@ -9,6 +9,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "ctl.h"
 #include "envfile.h"
 #include "ovh-error.h"
@@ -16,13 +17,16 @@
 #include "sudo.h"
 #include "systemd.h"
 
-static const char *help = "openvscodectl sudo enable --password-stdin\n"
-                          "openvscodectl sudo enable --password-hash HASH\n"
+static const char *help = "openvscodectl sudo enable --password-stdin [--accept-root]\n"
+                          "openvscodectl sudo enable --password-hash HASH [--accept-root]\n"
                           "openvscodectl sudo disable\n"
                           "openvscodectl sudo status\n\n"
                           "sudo in the IDE's terminal, the container's SUDO_PASSWORD/SUDO_PASSWORD_HASH.\n"
-                          "THIS IS A PRIVILEGE-ESCALATION PATH: whoever has the token can become root\n"
-                          "with the password (inside the service's sandbox).\n\n"
+                          "THIS MAKES THE ACCOUNT ROOT ON THIS HOST: whoever has the token and the\n"
+                          "password is root, with no sandbox at all (sudo systemd-run starts a process\n"
+                          "outside every setting of the service). In the container sudo was root\n"
+                          "inside a container; here there is no container around it. enable asks\n"
+                          "for confirmation on the terminal; --accept-root gives it in scripts.\n\n"
                           "enable writes " OVH_SUDOERS_FILE " (checked with visudo -c\n"
                           "before it is moved in place), sets the account's password hash, writes\n"
                           "[Sandbox] AllowSudo=yes and the unit drop-in " OVH_SUDO_UNIT_DROPIN "\n"
@@ -33,6 +37,7 @@ static const char *help = "openvscodectl sudo enable --password-stdin\n"
                           "Root only.\n\n"
                           "  --password-stdin      read the password from standard input (one line)\n"
                           "  --password-hash HASH  a crypt(5) hash, e.g. from mkpasswd --method=yescrypt\n"
+                          "  --accept-root         confirm that the account becomes root on this host\n"
                           "  -h --help             show this help\n";
 
 /* One line from stdin; no echo when it is a terminal. */
@@ -68,6 +73,29 @@ static int read_password(char **ret, GError **error) {
         *ret = g_strdup(line);
         explicit_bzero(line, size);
         free(line);
+        return 0;
+}
+
+/* The admin says yes to "the account becomes root on this host": on the
+ * controlling terminal, or with --accept-root where there is none. */
+static int confirm_root(const char *account, bool accepted, GError **error) {
+        if (accepted)
+                return 0;
+        _cleanup_fclose_ FILE *tty = fopen("/dev/tty", "r+e");
+        if (!tty)
+                return ovh_fail(error, EX_USAGE, EINVAL,
+                                "sudo enable makes %s root on this host, outside every sandbox (sudo systemd-run "
+                                "escapes the service's settings); confirm with --accept-root",
+                                account);
+        fprintf(tty,
+                "sudo enable makes %s root on THIS HOST: anyone with the IDE's token and this password\n"
+                "can run anything as root, outside the service's sandbox (e.g. sudo systemd-run).\n"
+                "Type \"root\" to confirm: ",
+                account);
+        fflush(tty);
+        char answer[16] = "";
+        if (!fgets(answer, sizeof(answer), tty) || !g_str_equal(g_strchomp(answer), "root"))
+                return ovh_fail(error, EX_USAGE, ECANCELED, "sudo enable was not confirmed; nothing was changed");
         return 0;
 }
 
@@ -141,6 +169,7 @@ int verb_sudo(int argc, char *argv[], GError **error) {
         static const struct option options[] = {
                 { "password-stdin", no_argument, NULL, 's' },
                 { "password-hash", required_argument, NULL, 'H' },
+                { "accept-root", no_argument, NULL, 'A' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -148,7 +177,7 @@ int verb_sudo(int argc, char *argv[], GError **error) {
         g_autofree char *password = NULL;
         g_autofree char *hash = NULL;
         const char *given_hash = NULL;
-        bool from_stdin = false;
+        bool from_stdin = false, accept_root = false;
         OvhSudoPaths paths = {};
         int c, r;
 
@@ -161,6 +190,9 @@ int verb_sudo(int argc, char *argv[], GError **error) {
                         break;
                 case 'H':
                         given_hash = optarg;
+                        break;
+                case 'A':
+                        accept_root = true;
                         break;
                 case 'h':
                         fputs(help, stdout);
@@ -183,8 +215,8 @@ int verb_sudo(int argc, char *argv[], GError **error) {
                 return ctl_usage_error(error, "sudo",
                                        "enable takes exactly one of --password-stdin and "
                                        "--password-hash HASH");
-        if (!enable && (from_stdin || given_hash))
-                return ctl_usage_error(error, "sudo", "%s takes no password option", action);
+        if (!enable && (from_stdin || given_hash || accept_root))
+                return ctl_usage_error(error, "sudo", "%s takes no password option or --accept-root", action);
         /* A bad hash is told before anything else, and changes nothing. */
         if (given_hash) {
                 r = ovh_sudo_check_hash(given_hash, "--password-hash", error);
@@ -216,6 +248,9 @@ int verb_sudo(int argc, char *argv[], GError **error) {
         ovh_sudo_paths_init(&paths, OVH_CONFIG_FILE);
         bool unit_changed = false;
         if (enable) {
+                r = confirm_root(ci.account->name, accept_root, error);
+                if (r < 0)
+                        goto out;
                 if (from_stdin) {
                         r = read_password(&password, error);
                         if (r < 0)
@@ -231,8 +266,8 @@ int verb_sudo(int argc, char *argv[], GError **error) {
                         goto out;
                 fprintf(stderr,
                         "openvscodectl: warning: sudo is enabled for %s. This is a privilege-escalation path: "
-                        "whoever has the token can become root with this password (inside the service's "
-                        "sandbox). Undo it with: openvscodectl sudo disable\n",
+                        "whoever has the token can become root on this host with this password, outside the "
+                        "service's sandbox. Undo it with: openvscodectl sudo disable\n",
                         ci.account->name);
                 r = finish(unit_changed, "sudo is enabled.", error);
         } else {

@@ -14,6 +14,7 @@
 #include "fileio.h"
 #include "ovh-error.h"
 #include "paths.h"
+#include "sudo.h"
 
 static const char *help = "openvscodectl set-user USER [GROUP]\n\n"
                           "Run the server as USER (and GROUP), the container's PUID/PGID: writes\n"
@@ -86,6 +87,19 @@ int verb_set_user(int argc, char *argv[], GError **error) {
                                 "first",
                                 account->home, account->name, account->name);
         bool is_default = g_str_equal(account->name, OVH_DEFAULT_USER) && !group;
+
+        /* sudo's rule and password belong to the account it was enabled
+         * for: moving the service to another account would leave them there
+         * and let a later disable restore the wrong one. */
+        OvhSudoPaths sudo_paths = {};
+        ovh_sudo_paths_init(&sudo_paths, OVH_CONFIG_FILE);
+        g_autofree char *sudo_account = ovh_sudo_enabled_account(&sudo_paths);
+        ovh_sudo_paths_clear(&sudo_paths);
+        if (sudo_account && !g_str_equal(sudo_account, account->name))
+                return ovh_fail(error, EX_CONFIG, EBUSY,
+                                "sudo is enabled for %s; run openvscodectl sudo disable first, then set-user %s, "
+                                "then sudo enable again if it is still wanted",
+                                sudo_account, account->name);
 
         /* Every text first; then the files, each replaced atomically. */
         g_autofree char *package_tmpfiles = g_build_filename(OVH_TMPFILESDIR, OVH_TMPFILES_CONF, NULL);

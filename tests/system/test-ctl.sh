@@ -321,8 +321,19 @@ expect "after the failures: no sudoers rule, no drop-in, the password unchanged"
 
 IN install -d -o "$ACCOUNT" -g "$ACCOUNT" -m 0700 "$STATE/.ovh-probe"
 IN sh -c "printf 'right horse battery\n' >$STATE/.ovh-probe/sudo-right; printf 'wrong\n' >$STATE/.ovh-probe/sudo-wrong; chown $ACCOUNT: $STATE/.ovh-probe/sudo-*; chmod 600 $STATE/.ovh-probe/sudo-*"
-printf 'right horse battery\n' | IN "$CTL" sudo enable --password-stdin >"$WORK/out" 2>"$WORK/err" && ok "sudo enable --password-stdin" ||
-    not_ok "sudo enable --password-stdin" "$(cat "$WORK/err")"
+# sudo makes the account root on the host: without a terminal to confirm
+# on, enable needs --accept-root, and refuses before it changes anything.
+# setsid: no controlling terminal, whoever runs the test.
+sudo_enable_unconfirmed() { printf 'right horse battery\n' | IN setsid -w "$CTL" sudo enable --password-stdin; }
+one_line_error "sudo enable without a terminal and without --accept-root: usage, refused" 64 sudo_enable_unconfirmed
+expect_match "... and it says the account becomes root on this host" "$(cat "$WORK/err")" "root on this host.*--accept-root"
+expect "after the refusal: no sudoers rule, no drop-in, the password unchanged" \
+    "$(IN ls /etc/sudoers.d/openvscode-server $DROPINS/50-openvscodectl-sudo.conf 2>/dev/null | wc -l) $(IN getent shadow "$ACCOUNT" | cut -d: -f2)" \
+    "0 $shadow_before"
+printf 'right horse battery\n' | IN "$CTL" sudo enable --password-stdin --accept-root >"$WORK/out" 2>"$WORK/err" &&
+    ok "sudo enable --password-stdin --accept-root" ||
+    not_ok "sudo enable --password-stdin --accept-root" "$(cat "$WORK/err")"
+expect_match "sudo --help says it is root on this host" "$(ctl sudo --help)" "ROOT ON THIS HOST"
 expect_match "sudo enable says it is a privilege-escalation path" "$(cat "$WORK/err")" "privilege-escalation path"
 check "the sudoers rule passes visudo -c" IN visudo -c -q -f /etc/sudoers.d/openvscode-server
 expect "the sudoers rule is root's, 0440" "$(IN stat -c '%U %a' /etc/sudoers.d/openvscode-server)" "root 440"
@@ -394,6 +405,33 @@ expect "back to the default: the overrides are gone" \
     "$(IN ls $CONFD/90-openvscodectl-user.conf /etc/tmpfiles.d/openvscode-server.conf $ACCOUNT_DROPIN 2>/dev/null | wc -l)" 0
 start_service
 expect "back to the default: the server runs as $ACCOUNT again" "$(status_field "$(main_pid)" Uid)" "$uid $uid $uid $uid"
+
+# sudo belongs to the account it was enabled for. Enabled for the default
+# account, then the service moved to dev: set-user refuses, and when the
+# account changes anyway (PUID), disable restores the default account's
+# password and leaves dev's alone (it once locked dev's and kept the
+# default account's sudo hash).
+IN sh -c 'echo "dev:\$6\$devsalt\$devshadowvalue" | chpasswd -e'
+dev_shadow=$(IN getent shadow dev | cut -d: -f2)
+default_shadow=$(IN getent shadow "$ACCOUNT" | cut -d: -f2)
+printf 'right horse battery\n' | IN "$CTL" sudo enable --password-stdin --accept-root >"$WORK/out" 2>"$WORK/err" ||
+    not_ok "sudo enable for the account switch" "$(cat "$WORK/err")"
+one_line_error "set-user dev while sudo is enabled for $ACCOUNT: refused, config error" 78 ctl set-user dev
+expect_match "... naming the account sudo is enabled for and the way out" "$(cat "$WORK/err")" \
+    "sudo is enabled for $ACCOUNT; run openvscodectl sudo disable first"
+expect "after the refusal nothing of set-user was written" \
+    "$(IN ls $CONFD/90-openvscodectl-user.conf /etc/tmpfiles.d/openvscode-server.conf 2>/dev/null | wc -l)" 0
+printf 'PUID=1234\nPGID=2345\n' | IN sh -c 'cat >/etc/openvscode-server/environment'
+start_service
+expect "PUID moved the service to dev with sudo still enabled for $ACCOUNT" "$(status_field "$(main_pid)" Uid | cut -d' ' -f1)" 1234
+out=$(ctl sudo disable 2>&1) && ok "sudo disable while the service runs as dev" || not_ok "sudo disable as dev" "$out"
+expect "disable restored $ACCOUNT's password (the account sudo was enabled for)" \
+    "$(IN getent shadow "$ACCOUNT" | cut -d: -f2)" "$default_shadow"
+expect "disable left dev's own password alone" "$(IN getent shadow dev | cut -d: -f2)" "$dev_shadow"
+expect "disable removed the rule and the drop-ins" \
+    "$(IN ls /etc/sudoers.d/openvscode-server $DROPINS/50-openvscodectl-sudo.conf $CONFD/90-openvscodectl-sudo.conf 2>/dev/null | wc -l)" 0
+IN sh -c ': >/etc/openvscode-server/environment'
+start_service
 
 # ---------------------------------------------------------------- a per-user instance (--user)
 IN useradd -m -s /bin/bash alice
