@@ -313,14 +313,16 @@ int import_unmark_obsolete(const char *source_root, const OvhAccount *account, g
         int r;
 
         *ret_unmarked = 0;
-        /* Both files are the account's: read and written as the account. */
+        /* The source's manifest is read as the caller (the container's
+         * files may be another uid's); the home's .obsolete is the
+         * account's: read and written as the account. */
+        if (!g_file_get_contents(manifest_path, &manifest, NULL, NULL))
+                return 0;
+        g_autoptr(GPtrArray) installed = json_string_values(manifest, "relativeLocation");
         g_auto(OvhActingAs) as_account = OVH_ACTING_AS_INIT;
         r = ovh_acting_as_begin(&as_account, account, error);
         if (r < 0)
                 return r;
-        if (!g_file_get_contents(manifest_path, &manifest, NULL, NULL))
-                return 0;
-        g_autoptr(GPtrArray) installed = json_string_values(manifest, "relativeLocation");
         if (!g_file_get_contents(obsolete_path, &obsolete, NULL, NULL) || installed->len == 0)
                 return 0;
 

@@ -422,7 +422,7 @@ expect_match "... naming the account sudo is enabled for and the way out" "$(cat
 expect "after the refusal nothing of set-user was written" \
     "$(IN ls $CONFD/90-openvscodectl-user.conf /etc/tmpfiles.d/openvscode-server.conf 2>/dev/null | wc -l)" 0
 printf 'PUID=1234\nPGID=2345\n' | IN sh -c 'cat >/etc/openvscode-server/environment'
-start_service
+restart_service
 expect "PUID moved the service to dev with sudo still enabled for $ACCOUNT" "$(status_field "$(main_pid)" Uid | cut -d' ' -f1)" 1234
 out=$(ctl sudo disable 2>&1) && ok "sudo disable while the service runs as dev" || not_ok "sudo disable as dev" "$out"
 expect "disable restored $ACCOUNT's password (the account sudo was enabled for)" \
@@ -431,7 +431,7 @@ expect "disable left dev's own password alone" "$(IN getent shadow dev | cut -d:
 expect "disable removed the rule and the drop-ins" \
     "$(IN ls /etc/sudoers.d/openvscode-server $DROPINS/50-openvscodectl-sudo.conf $CONFD/90-openvscodectl-sudo.conf 2>/dev/null | wc -l)" 0
 IN sh -c ': >/etc/openvscode-server/environment'
-start_service
+restart_service
 
 # ---------------------------------------------------------------- a per-user instance (--user)
 IN useradd -m -s /bin/bash alice
