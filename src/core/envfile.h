@@ -9,7 +9,8 @@
  * openvscodectl sees the same variables the service gets: KEY=VALUE lines,
  * '#' and ';' comments, values optionally in single or double quotes
  * (backslash escapes inside double quotes), surrounding blanks dropped.
- * Lines that are not assignments are skipped, as systemd skips them. */
+ * Lines that are not assignments are skipped, as systemd skips them.
+ * Hand-written: libsystemd has no public API for this grammar. */
 char **ovh_envfile_parse(const char *data, gsize length);
 
 /* Reads PATH; a missing file is an empty environment. EX_NOPERM when it
