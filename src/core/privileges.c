@@ -15,14 +15,18 @@
 #include "ovh-error.h"
 #include "paths.h"
 
+/* setfs[ug]id() report the previous value and cannot fail loudly; read
+ * back with an invalid id (-1) to verify. */
+static bool take_fs_identity(uid_t uid, gid_t gid) {
+        setfsgid(gid);
+        setfsuid(uid);
+        return (uid_t) setfsuid((uid_t) -1) == uid && (gid_t) setfsgid((gid_t) -1) == gid;
+}
+
 int ovh_privileges_act_as(const OvhAccount *account, GError **error) {
         if (geteuid() != 0)
                 return 0;
-        /* setfs[ug]id() report the previous value and cannot fail loudly;
-         * read back with an invalid id (-1) to verify. */
-        setfsgid(account->gid);
-        setfsuid(account->uid);
-        if ((uid_t) setfsuid((uid_t) -1) != account->uid || (gid_t) setfsgid((gid_t) -1) != account->gid)
+        if (!take_fs_identity(account->uid, account->gid))
                 return ovh_fail(error, EX_OSERR, EPERM,
                                 "cannot take the file-system identity of %s; the unit must keep CAP_SETUID and "
                                 "CAP_SETGID in CapabilityBoundingSet=",
@@ -34,6 +38,19 @@ int ovh_acting_as_begin(OvhActingAs *scope, const OvhAccount *account, GError **
         int r = ovh_privileges_act_as(account, error);
         scope->acting = r >= 0;
         return r;
+}
+
+int ovh_acting_as_begin_ids(OvhActingAs *scope, uid_t uid, gid_t gid, GError **error) {
+        scope->acting = false;
+        if (geteuid() != 0)
+                return 0;
+        scope->acting = true; /* even half taken, the identity must come back */
+        if (!take_fs_identity(uid, gid))
+                return ovh_fail(error, EX_OSERR, EPERM,
+                                "cannot take the file-system identity of uid %u gid %u; the unit must keep "
+                                "CAP_SETUID and CAP_SETGID in CapabilityBoundingSet=",
+                                (unsigned) uid, (unsigned) gid);
+        return 0;
 }
 
 void ovh_acting_as_end(OvhActingAs *scope) {

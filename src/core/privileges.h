@@ -3,6 +3,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "account.h"
 #include "config.h"
@@ -32,6 +33,10 @@ typedef struct {
 #define OVH_ACTING_AS_INIT ((OvhActingAs){ .acting = false })
 int ovh_acting_as_begin(OvhActingAs *scope, const OvhAccount *account, GError **error);
 void ovh_acting_as_end(OvhActingAs *scope);
+/* The same scope with any owner's file-system identity: import-config reads
+ * the container's files as their owner, so that a path swapped under it can
+ * reach only what that owner could read anyway. */
+int ovh_acting_as_begin_ids(OvhActingAs *scope, uid_t uid, gid_t gid, GError **error);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OvhActingAs, ovh_acting_as_end)
 
 /* The identity switch and capability drop (openvscode-launcher(8), SECURITY), in the

@@ -19,16 +19,24 @@
 #include "ovh-error.h"
 #include "paths.h"
 #include "privileges.h"
+#include "vsix.h"
 
 /* A zip archive starts with a local file header and ends with the end of
  * its central directory (plus a comment of at most 64 KiB). */
-static int check_vsix(const char *path, GError **error) {
+int ctl_vsix_open(const char *path, GError **error) {
         static const char local_header[4] = { 'P', 'K', 3, 4 };
         static const char end_record[4] = { 'P', 'K', 5, 6 };
         struct stat st;
         char head[4];
 
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* Opened once: what is checked here is what is copied (a path
+         * swapped after the check changes nothing). No symbolic link, and
+         * no FIFO that would block the open. */
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0 && errno == ELOOP)
+                return ovh_fail(error, EX_DATAERR, errno,
+                                "%s is a symbolic link; give the path of the .vsix file itself (readlink -f %s)", path,
+                                path);
         if (fd < 0)
                 return ovh_fail(error, errno == ENOENT ? EX_NOINPUT : EX_NOPERM, errno,
                                 "%s: cannot open it (%s); give the path of a .vsix file you can read", path,
@@ -49,23 +57,22 @@ static int check_vsix(const char *path, GError **error) {
         if (!zip)
                 return ovh_fail(error, EX_DATAERR, EINVAL,
                                 "%s is not a .vsix: not a (complete) zip archive; download the extension again", path);
-        return 0;
+        return ovh_steal_fd(&fd);
 }
 
-/* The admin's .vsix may be unreadable to the account: copy it, opened as
- * the caller, into a private directory the account creates and owns. */
-static int copy_for_account(const CtlInstance *ci, const char *dir, const char *path, char **ret_copy, GError **error) {
+/* The admin's .vsix may be unreadable to the account: copy it, from the fd
+ * ctl_vsix_open() checked, into a private directory the account created
+ * and owns. */
+int ctl_vsix_copy_for_account(const OvhAccount *account, const char *dir, int fd, const char *path, char **ret_copy,
+                              GError **error) {
         g_autofree char *base = g_path_get_basename(path);
         g_autofree char *copy = g_build_filename(dir, base, NULL);
-        _cleanup_close_ int in = -1, out = -1;
+        _cleanup_close_ int out = -1;
         int r;
 
-        in = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (in < 0)
-                return ovh_fail(error, EX_NOINPUT, errno, "%s: %s", path, g_strerror(errno));
         {
                 g_auto(OvhActingAs) as_account = OVH_ACTING_AS_INIT;
-                r = ovh_acting_as_begin(&as_account, ci->account, error);
+                r = ovh_acting_as_begin(&as_account, account, error);
                 if (r < 0)
                         return r;
                 out = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -73,14 +80,15 @@ static int copy_for_account(const CtlInstance *ci, const char *dir, const char *
                         return ovh_fail(error, EX_CANTCREAT, errno, "cannot create %s: %s", copy, g_strerror(errno));
         }
         char buf[65536];
-        for (;;) {
-                ssize_t n = read(in, buf, sizeof(buf));
+        for (off_t offset = 0;;) {
+                ssize_t n = pread(fd, buf, sizeof(buf), offset);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0 || (n > 0 && write(out, buf, (size_t) n) != n))
                         return ovh_fail(error, EX_IOERR, errno, "cannot copy %s: %s", path, g_strerror(errno));
                 if (n == 0)
                         break;
+                offset += n;
         }
         *ret_copy = g_steal_pointer(&copy);
         return 0;
@@ -191,6 +199,10 @@ static const char *list_help = "openvscodectl list-extensions [--user NAME] [--s
 
 typedef enum { INSTALL, UNINSTALL, LIST } Action;
 
+static void close_fd(gpointer fd) {
+        ovh_closep(fd);
+}
+
 typedef struct {
         const char *user;
         bool force, verbose, show_versions;
@@ -244,6 +256,8 @@ static int parse_options(Action action, const char *verb, int argc, char *argv[]
 static int run_extensions_verb(Action action, const char *verb, int argc, char *argv[], GError **error) {
         g_auto(CtlInstance) ci = {};
         g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func(g_free);
+        /* The fd of each .vsix target (-1 for an id), opened once. */
+        g_autoptr(GArray) vsix_fds = g_array_new(FALSE, FALSE, sizeof(int));
         g_autoptr(GPtrArray) cli = g_ptr_array_new_with_free_func(g_free);
         g_autofree char *tmpdir = NULL;
         g_autofree char *cli_stderr = NULL;
@@ -256,6 +270,9 @@ static int run_extensions_verb(Action action, const char *verb, int argc, char *
         r = parse_options(action, verb, argc, argv, &o, error);
         if (r <= 0)
                 return r;
+        g_array_set_clear_func(vsix_fds, close_fd);
+        for (int i = optind; i < argc; i++)
+                g_array_append_val(vsix_fds, (int){ -1 });
 
         /* The arguments first: a bad one changes nothing and needs no
          * privileges to be told. */
@@ -264,9 +281,10 @@ static int run_extensions_verb(Action action, const char *verb, int argc, char *
                 if (action == INSTALL &&
                     (g_str_has_suffix(a, ".vsix") || g_str_has_suffix(a, ".VSIX") || strchr(a, '/'))) {
                         g_autofree char *path = g_canonicalize_filename(a, NULL);
-                        r = check_vsix(path, error);
-                        if (r < 0)
-                                return r;
+                        int fd = ctl_vsix_open(path, error);
+                        if (fd < 0)
+                                return fd;
+                        g_array_index(vsix_fds, int, targets->len) = fd;
                         g_ptr_array_add(targets, g_steal_pointer(&path));
                 } else if (ovh_extension_id_valid(a) && (action == INSTALL || !strchr(a, '@'))) {
                         g_ptr_array_add(targets, g_strdup(a));
@@ -303,7 +321,8 @@ static int run_extensions_verb(Action action, const char *verb, int argc, char *
                                         goto out;
                         }
                         char *copy = NULL;
-                        r = copy_for_account(&ci, tmpdir, t, &copy, error);
+                        r = ctl_vsix_copy_for_account(ci.account, tmpdir, g_array_index(vsix_fds, int, i), t, &copy,
+                                                      error);
                         if (r < 0)
                                 goto out;
                         g_ptr_array_add(cli, g_strdup("--install-extension"));

@@ -146,10 +146,10 @@ int verb_import_config(int argc, char *argv[], GError **error) {
                         ctl_warning("%s", stop_error->message);
         }
         guint written = 0, unmarked = 0;
-        r = import_apply(real, ci.account, &plan, force, &written, error);
+        r = import_apply(&plan, ci.account, force, &written, error);
         if (r < 0)
                 return r;
-        r = import_unmark_obsolete(real, ci.account, &unmarked, error);
+        r = import_unmark_obsolete(&plan, ci.account, &unmarked, error);
         if (r < 0)
                 return r;
         if (have_systemd && ovh_command_run_checked((char *[]){ (char *) "systemd-tmpfiles", (char *) "--create",

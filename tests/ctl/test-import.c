@@ -82,7 +82,7 @@ static void test_import(void) {
 
         /* Without force a conflict is left alone. */
         guint written = 0;
-        g_assert_cmpint(import_apply(source, &account, &plan, false, &written, &error), ==, 0);
+        g_assert_cmpint(import_apply(&plan, &account, false, &written, &error), ==, 0);
         g_autofree char *bashrc = get(home, ".bashrc");
         g_assert_cmpstr(bashrc, ==, "# host skeleton\n");
         g_autofree char *settings = get(home, ".openvscode-server/data/User/settings.json");
@@ -110,7 +110,7 @@ static void test_import(void) {
         g_assert_cmpuint(again.counts[IMPORT_CONFLICT], ==, 1);
 
         /* With force it is replaced, without the setuid bit. */
-        g_assert_cmpint(import_apply(source, &account, &again, true, &written, &error), ==, 0);
+        g_assert_cmpint(import_apply(&again, &account, true, &written, &error), ==, 0);
         g_assert_cmpuint(written, ==, 1);
         g_autofree char *replaced = get(home, ".bashrc");
         g_assert_cmpstr(replaced, ==, "# container\n");
@@ -132,18 +132,21 @@ static void test_unmark_obsolete(void) {
 
         put(source, ".openvscode-server/extensions/extensions.json",
             "[{\"identifier\":{\"id\":\"a.a\"},\"version\":\"1.0.0\",\"relativeLocation\":\"a.a-1.0.0\"}]", 0644);
-        g_assert_cmpint(import_unmark_obsolete(source, &account, &unmarked, &error), ==, 0);
+        g_assert_cmpint(g_mkdir_with_parents(home, 0755), ==, 0);
+        g_auto(ImportPlan) plan = {};
+        g_assert_cmpint(import_plan(source, &account, &plan, &error), ==, 0);
+        g_assert_cmpint(import_unmark_obsolete(&plan, &account, &unmarked, &error), ==, 0);
         g_assert_cmpuint(unmarked, ==, 0); /* no .obsolete: nothing to do */
 
         put(home, ".openvscode-server/extensions/.obsolete", "{\"a.a-1.0.0\":true,\"b.b-2.0.0\":true}", 0644);
-        g_assert_cmpint(import_unmark_obsolete(source, &account, &unmarked, &error), ==, 0);
+        g_assert_cmpint(import_unmark_obsolete(&plan, &account, &unmarked, &error), ==, 0);
         g_assert_no_error(error);
         g_assert_cmpuint(unmarked, ==, 1);
         g_autofree char *left = get(home, ".openvscode-server/extensions/.obsolete");
         g_assert_cmpstr(left, ==, "{\"b.b-2.0.0\":true}");
 
         put(home, ".openvscode-server/extensions/.obsolete", "{\"a.a-1.0.0\":true}", 0644);
-        g_assert_cmpint(import_unmark_obsolete(source, &account, &unmarked, &error), ==, 0);
+        g_assert_cmpint(import_unmark_obsolete(&plan, &account, &unmarked, &error), ==, 0);
         g_assert_cmpuint(unmarked, ==, 1);
         g_autofree char *gone = get(home, ".openvscode-server/extensions/.obsolete");
         g_assert_null(gone);
