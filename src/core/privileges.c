@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +16,23 @@
 #include "ovh-error.h"
 #include "paths.h"
 
+/* The caller's own supplementary groups, saved when it first acts as
+ * someone else and put back when it acts as itself again. */
+static gid_t self_groups[NGROUPS_MAX];
+static int n_self_groups = -1;
+
 /* setfs[ug]id() report the previous value and cannot fail loudly; read
- * back with an invalid id (-1) to verify. */
-static bool take_fs_identity(uid_t uid, gid_t gid) {
+ * back with an invalid id (-1) to verify. The supplementary groups follow
+ * too: with root's (group 0) kept, a file readable by group root, such as
+ * sudoers (0440), would still open while "acting as" the account. */
+static bool take_fs_identity(uid_t uid, gid_t gid, const gid_t *groups, int n_groups) {
+        if (n_self_groups < 0) {
+                n_self_groups = getgroups(NGROUPS_MAX, self_groups);
+                if (n_self_groups < 0)
+                        return false;
+        }
+        if (setgroups((size_t) n_groups, groups) < 0)
+                return false;
         setfsgid(gid);
         setfsuid(uid);
         return (uid_t) setfsuid((uid_t) -1) == uid && (gid_t) setfsgid((gid_t) -1) == gid;
@@ -26,7 +41,7 @@ static bool take_fs_identity(uid_t uid, gid_t gid) {
 int ovh_privileges_act_as(const OvhAccount *account, GError **error) {
         if (geteuid() != 0)
                 return 0;
-        if (!take_fs_identity(account->uid, account->gid))
+        if (!take_fs_identity(account->uid, account->gid, account->groups, account->n_groups))
                 return ovh_fail(error, EX_OSERR, EPERM,
                                 "cannot take the file-system identity of %s; the unit must keep CAP_SETUID and "
                                 "CAP_SETGID in CapabilityBoundingSet=",
@@ -45,7 +60,7 @@ int ovh_acting_as_begin_ids(OvhActingAs *scope, uid_t uid, gid_t gid, GError **e
         if (geteuid() != 0)
                 return 0;
         scope->acting = true; /* even half taken, the identity must come back */
-        if (!take_fs_identity(uid, gid))
+        if (!take_fs_identity(uid, gid, &gid, 1))
                 return ovh_fail(error, EX_OSERR, EPERM,
                                 "cannot take the file-system identity of uid %u gid %u; the unit must keep "
                                 "CAP_SETUID and CAP_SETGID in CapabilityBoundingSet=",
@@ -70,7 +85,8 @@ void ovh_acting_as_end(OvhActingAs *scope) {
 int ovh_privileges_act_as_self(GError **error) {
         setfsuid(geteuid());
         setfsgid(getegid());
-        if ((uid_t) setfsuid((uid_t) -1) != geteuid())
+        if ((uid_t) setfsuid((uid_t) -1) != geteuid() ||
+            (n_self_groups >= 0 && setgroups((size_t) n_self_groups, self_groups) < 0))
                 return ovh_fail(error, EX_OSERR, EPERM, "cannot restore the file-system identity");
         return 0;
 }
