@@ -107,8 +107,13 @@ char *ovh_sudo_sudoers_text(const char *account, OvhSudoOrigin origin) {
         return g_strdup_printf("%s\n"
                                "# sudo in the IDE's terminal, with the account's password (the container's\n"
                                "# SUDO_PASSWORD). A privilege-escalation path by design.\n"
+                               "# The package expires its service account so that nothing (ssh, cron, at,\n"
+                               "# su, a user manager) starts a session outside the service; sudo's PAM\n"
+                               "# account stage would refuse the expired account too. The password is\n"
+                               "# still asked.\n"
+                               "Defaults:%s !pam_acct_mgmt\n"
                                "%s ALL=(ALL:ALL) ALL\n",
-                               mark(origin), account);
+                               mark(origin), account, account);
 }
 
 char *ovh_sudo_unit_dropin_text(OvhSudoOrigin origin) {

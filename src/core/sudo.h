@@ -7,8 +7,10 @@
 /* sudo in the IDE's terminal: the container's SUDO_PASSWORD and
  * SUDO_PASSWORD_HASH. Enabling writes four things, disabling removes them:
  *
- *   the sudoers rule      ACCOUNT ALL=(ALL:ALL) ALL, validated with visudo -c
- *                         before it is moved into /etc/sudoers.d
+ *   the sudoers rule      ACCOUNT ALL=(ALL:ALL) ALL, and no PAM account stage for
+ *                         ACCOUNT (the package expires its service account),
+ *                         validated with visudo -c before it is moved into
+ *                         /etc/sudoers.d
  *   the account's password hash (chpasswd -e; the previous one is saved and
  *                         restored by disable)
  *   launcher.conf.d       [Sandbox] AllowSudo=yes (the launcher keeps

@@ -55,7 +55,9 @@ static void test_hashes(void) {
 
 static void test_texts(void) {
         g_autofree char *rule = ovh_sudo_sudoers_text("openvscode-server", OVH_SUDO_BY_CTL);
-        g_assert_true(g_str_has_suffix(rule, "\nopenvscode-server ALL=(ALL:ALL) ALL\n"));
+        /* The expired service account passes sudo's PAM account stage. */
+        g_assert_true(g_str_has_suffix(rule, "\nDefaults:openvscode-server !pam_acct_mgmt\n"
+                                             "openvscode-server ALL=(ALL:ALL) ALL\n"));
         g_assert_nonnull(strstr(rule, "openvscodectl sudo disable"));
         g_assert_null(strstr(rule, "--prepare-unit"));
 
