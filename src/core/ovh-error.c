@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <string.h>
 
 G_DEFINE_QUARK(openvscode - host - error - quark, ovh_error)
 
@@ -22,12 +24,20 @@ int ovh_fail(GError **error, int exit_code, int errno_value, const char *format,
         return errno_value > 0 ? -errno_value : -EINVAL;
 }
 
-char *ovh_printable(const char *text) {
-        GString *s = g_string_new(NULL);
+/* Both escape everything but valid, printable UTF-8; `keep_lines` lets
+ * newline and tab through. */
+static char *escape(const char *text, gsize length, bool keep_lines) {
+        GString *s = g_string_sized_new(length);
         const char *p = text ? text : "";
+        const char *end = p + (text ? length : 0);
 
-        while (*p) {
-                gunichar c = g_utf8_get_char_validated(p, -1);
+        while (p < end) {
+                if (keep_lines && (*p == '\n' || *p == '\t')) {
+                        g_string_append_c(s, *p);
+                        p++;
+                        continue;
+                }
+                gunichar c = g_utf8_get_char_validated(p, end - p);
                 if (c == (gunichar) -1 || c == (gunichar) -2) {
                         /* Not UTF-8: the byte, escaped. */
                         g_string_append_printf(s, "\\x%02x", (unsigned char) *p);
@@ -44,4 +54,12 @@ char *ovh_printable(const char *text) {
                 p = next;
         }
         return g_string_free(s, FALSE);
+}
+
+char *ovh_printable(const char *text) {
+        return escape(text, text ? strlen(text) : 0, false);
+}
+
+char *ovh_printable_text(const char *text, gsize length) {
+        return escape(text, length, true);
 }

@@ -25,3 +25,9 @@ int ovh_fail(GError **error, int exit_code, int errno_value, const char *format,
  * not UTF-8 become \xNN, so a value quoted in an error cannot start a
  * forged journal line. Valid UTF-8 is kept. ovh_fail() applies it. */
 char *ovh_printable(const char *text);
+
+/* The same for a program's output shown to the admin: `length` bytes
+ * (NULs included), lines and tabs kept, every other control character
+ * (escape sequences that would retitle or reprogram the terminal) and
+ * every byte that is not UTF-8 shown as \xNN. */
+char *ovh_printable_text(const char *text, gsize length);

@@ -253,6 +253,18 @@ static void test_printable(void) {
         g_assert_cmpstr(error->message, ==, "PUID=1\\x0a<3>forged: not a number");
 }
 
+/* A program's output: lines and tabs stay, the rest of C0 and C1, DEL, NUL
+ * and bytes that are not UTF-8 are escaped; a sequence cut at the end of
+ * the text too. */
+static void test_printable_text(void) {
+        static const char out[] = "ovhtest.esc\x1b]0;pwned\x07name@1.0.0\n\ta\x7f\0b\r\xc2\x9b"
+                                  "2J ä\xe2\x82";
+        g_autofree char *p = ovh_printable_text(out, sizeof(out) - 1);
+        g_assert_cmpstr(p, ==, "ovhtest.esc\\x1b]0;pwned\\x07name@1.0.0\n\ta\\x7f\\x00b\\x0d\\xc2\\x9b2J ä\\xe2\\x82");
+        g_autofree char *empty = ovh_printable_text(NULL, 0);
+        g_assert_cmpstr(empty, ==, "");
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/ctl/extension-ids", test_extension_ids);
@@ -264,5 +276,6 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/ctl/credential", test_credential);
         g_test_add_func("/ctl/user-texts", test_user_texts);
         g_test_add_func("/ctl/printable", test_printable);
+        g_test_add_func("/ctl/printable-text", test_printable_text);
         return g_test_run();
 }
