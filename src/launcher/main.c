@@ -17,6 +17,10 @@
  *                             socket systemd passed (fd 3, LISTEN_PID = our
  *                             pid) is the one the server answers on
  *
+ * --run-cli is the ExecStart= of the transient unit in which openvscodectl
+ * runs VS Code's CLI for the account: the same configuration, account,
+ * payload and filter, then the CLI instead of the server (run_cli).
+ *
  * Each step's work lives in the core library (src/core) or in listen.c and
  * home.c; this file orders the phases, logs, and is the single place that
  * picks the exit code.
@@ -57,6 +61,8 @@ static const char *arg_user = NULL;
 static const char *arg_listen = NULL;
 static bool arg_check = false;
 static bool arg_prepare_unit = false;
+static bool arg_run_cli = false;
+static char **arg_cli_arguments = NULL; /* after --run-cli -- */
 
 static void help(void) {
         printf("openvscode-launcher [OPTIONS]\n\n"
@@ -68,13 +74,15 @@ static void help(void) {
                "     --check            resolve everything, print the plan, exec nothing\n"
                "     --prepare-unit     write the unit drop-ins the configuration needs (account,\n"
                "                        SUDO_PASSWORD) and reload systemd (ExecStartPre=+), exit\n"
+               "     --run-cli -- ARGS  run VS Code's CLI with ARGS as the account, sandboxed like\n"
+               "                        the server (openvscodectl's extension verbs), instead of it\n"
                "     --log-level=LEVEL  err, warning, notice, info or debug (default info)\n"
                "  -h --help             show this help\n"
                "     --version          show the launcher and server versions\n",
                OVH_CONFIG_FILE, OVH_DEFAULT_USER);
 }
 
-enum { ARG_LISTEN = 0x100, ARG_CHECK, ARG_PREPARE_UNIT, ARG_LOG_LEVEL, ARG_VERSION };
+enum { ARG_LISTEN = 0x100, ARG_CHECK, ARG_PREPARE_UNIT, ARG_RUN_CLI, ARG_LOG_LEVEL, ARG_VERSION };
 
 /* Returns 1 to continue, 0 to exit successfully, < 0 on a usage error. */
 static int parse_argv(int argc, char *argv[], bool *show_version, GError **error) {
@@ -84,6 +92,7 @@ static int parse_argv(int argc, char *argv[], bool *show_version, GError **error
                 { "listen", required_argument, NULL, ARG_LISTEN },
                 { "check", no_argument, NULL, ARG_CHECK },
                 { "prepare-unit", no_argument, NULL, ARG_PREPARE_UNIT },
+                { "run-cli", no_argument, NULL, ARG_RUN_CLI },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -112,6 +121,9 @@ static int parse_argv(int argc, char *argv[], bool *show_version, GError **error
                 case ARG_PREPARE_UNIT:
                         arg_prepare_unit = true;
                         break;
+                case ARG_RUN_CLI:
+                        arg_run_cli = true;
+                        break;
                 case ARG_LOG_LEVEL:
                         level = ovh_log_parse_level(optarg);
                         if (level < 0)
@@ -131,6 +143,17 @@ static int parse_argv(int argc, char *argv[], bool *show_version, GError **error
                 default:
                         return ovh_fail(error, EX_USAGE, EINVAL, "unknown option %s; see --help", argv[optind - 1]);
                 }
+        }
+        if (arg_run_cli) {
+                if (optind >= argc || !g_str_equal(argv[optind - 1], "--"))
+                        return ovh_fail(error, EX_USAGE, EINVAL,
+                                        "--run-cli: give VS Code's CLI arguments after --, e.g. --run-cli -- "
+                                        "--list-extensions");
+                if (arg_check || arg_listen || arg_prepare_unit)
+                        return ovh_fail(error, EX_USAGE, EINVAL,
+                                        "--run-cli runs the CLI alone; drop --check, --listen and --prepare-unit");
+                arg_cli_arguments = argv + optind;
+                return 1;
         }
         if (optind < argc)
                 return ovh_fail(error, EX_USAGE, EINVAL, "unexpected argument \"%s\"; see --help", argv[optind]);
@@ -356,6 +379,17 @@ static int resolve_token(Launch *l, GError **error) {
         return 0;
 }
 
+/* The account: --user, [Account] User= (or PUID), or the default. */
+static int resolve_account(Launch *l, GError **error) {
+        const OvhConfig *config = l->config;
+        const char *user = arg_user ? arg_user : config->user ? config->user : OVH_DEFAULT_USER;
+
+        l->user_origin = g_strdup(arg_user       ? "--user"
+                                  : config->user ? ovh_config_origin(config, "Account", "User")
+                                                 : "default account");
+        return ovh_account_resolve(user, config->group, l->user_origin, &l->account, error);
+}
+
 /* Phase 2: everything is validated and the server's argv, environment and
  * filter are computed (pure); nothing on disk changes. */
 static int resolve(Launch *l, GError **error) {
@@ -377,11 +411,7 @@ static int resolve(Launch *l, GError **error) {
                 ovh_log_warning("[Sandbox] AllowSudo=yes: no_new_privs is off and the bounding set is kept, "
                                 "so sudo in the terminal can become root; this is a privilege-escalation path");
 
-        const char *user = arg_user ? arg_user : config->user ? config->user : OVH_DEFAULT_USER;
-        l->user_origin = g_strdup(arg_user       ? "--user"
-                                  : config->user ? ovh_config_origin(config, "Account", "User")
-                                                 : "default account");
-        r = ovh_account_resolve(user, config->group, l->user_origin, &l->account, error);
+        r = resolve_account(l, error);
         if (r < 0)
                 return r;
         r = ovh_privileges_check_start(config, l->account, l->user_origin, error);
@@ -506,6 +536,55 @@ static int sandbox_and_exec(Launch *l, GError **error) {
                         "cannot execute %s: %s; check [Server] Node=", l->server_argv[0], g_strerror(errno));
 }
 
+/* --run-cli: phases 1, 2, 4 and 5 for VS Code's CLI instead of the server.
+ * openvscodectl starts it in a transient unit that carries the service's
+ * sandbox (ovh_server_cli_run_in_unit), as the account, without a token,
+ * a socket or anything written: the configuration's account, payload and
+ * filter, ovh_server_cli_argv() and ovh_server_cli_environ(), the account's
+ * identity without any capability and with no_new_privs (never the sudo
+ * variant: the CLI needs none), the filter last, then this process becomes
+ * the CLI. */
+static int run_cli(Launch *l, GError **error) {
+        int r;
+
+        r = ovh_server_check_time_zone(l->config, error);
+        if (r < 0)
+                return r;
+        r = resolve_account(l, error);
+        if (r < 0)
+                return r;
+        r = ovh_payload_resolve(l->config->root, l->config->node, &l->payload, error);
+        if (r < 0)
+                return r;
+        l->plan = (OvhServerPlan){
+                .config = l->config,
+                .account = l->account,
+                .payload = &l->payload,
+                .launcher_environ = (const char *const *) environ,
+        };
+        r = ovh_sandbox_program_for_config(l->config, &ovh_prebuilt_filter, &l->filter, error);
+        if (r < 0)
+                return r;
+        g_auto(GStrv) cli_argv = ovh_server_cli_argv(&l->plan, arg_cli_arguments);
+        g_auto(GStrv) cli_env = ovh_server_cli_environ(&l->plan);
+
+        umask(l->config->umask);
+        r = ovh_privileges_drop(l->account, false, error);
+        if (r < 0)
+                return r;
+        if (chdir(l->account->home) < 0)
+                return ovh_fail(error, EX_OSERR, errno, "cannot enter %s: %s", l->account->home, g_strerror(errno));
+        /* As for the server: the filter is the last step before execve(). */
+        if (l->filter.main) {
+                r = ovh_sandbox_load(&l->filter, error);
+                if (r < 0)
+                        return r;
+        }
+        execve(cli_argv[0], cli_argv, cli_env);
+        return ovh_fail(error, errno == ENOENT ? OVH_EXIT_EXEC_NOT_FOUND : OVH_EXIT_EXEC_FAILED, errno,
+                        "cannot execute %s: %s; check [Server] Node=", cli_argv[0], g_strerror(errno));
+}
+
 static int run(int argc, char *argv[], GError **error) {
         g_auto(Launch) launch = { .listen_socket = { .fd = -1 } };
         bool show_version = false;
@@ -533,6 +612,8 @@ static int run(int argc, char *argv[], GError **error) {
         }
         if (r < 0)
                 return r;
+        if (arg_run_cli)
+                return run_cli(&launch, error);
         r = resolve(&launch, error);
         if (r < 0)
                 return r;
@@ -559,6 +640,7 @@ int main(int argc, char *argv[]) {
                 ovh_log_error("%s", error->message);
         else
                 ovh_log_error("failed: %s", g_strerror(-r));
-        ovh_listen_answer_failed_start();
+        if (!arg_run_cli)
+                ovh_listen_answer_failed_start();
         return error && error->domain == OVH_ERROR ? error->code : EX_SOFTWARE;
 }
