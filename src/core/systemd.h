@@ -68,3 +68,51 @@ int ovh_systemd_service_credential(sd_bus *bus, const char *unit, const char *na
  * fails with EX_OSERR. */
 int ovh_systemd_try_restart(sd_bus *bus, const char *unit, GError **error);
 int ovh_systemd_stop(sd_bus *bus, const char *unit, GError **error);
+
+/* Running one command in a service's sandbox, the way `systemd-run
+ * --pipe --wait` would, but with the sandbox copied from a loaded service:
+ * a transient service (StartTransientUnit, mode "fail") named
+ * NAME_PREFIX-RANDOM.service with
+ *
+ *   the sandbox of `service` as systemd sees it (drop-ins and %i applied):
+ *     every property of ovh_systemd_sandbox_properties that the manager
+ *     reports for it, copied value for value;
+ *   User=/Group= the account, NoNewPrivileges=yes, CapabilityBoundingSet=
+ *     and AmbientCapabilities= empty, whatever the service says (its sudo
+ *     drop-in starts it as root);
+ *   `bind_paths` added to BindPaths= (ProtectHome=tmpfs with them) and
+ *     `read_write_paths` to ReadWritePaths=: what the account drop-in adds
+ *     at the service's next start;
+ *   Type=oneshot, RemainAfterExit=yes (the exit status stays readable until
+ *     it is stopped), stdin /dev/null, stdout and stderr pipes to us, no
+ *     tty, a session of its own (a service has neither), TimeoutStartSec=
+ *     timeout_sec.
+ *
+ * Waits for it while collecting its output, reads ExecMainCode/Status,
+ * then stops it (or resets it when it failed) so it leaves nothing behind.
+ * SIGINT, SIGTERM and SIGHUP meanwhile stop the unit and fail with
+ * EX_TEMPFAIL; so does the timeout. */
+extern const char *const ovh_systemd_sandbox_properties[];
+
+typedef struct {
+        const char *service; /* the unit whose sandbox is copied */
+        const char *name_prefix; /* the transient unit's name before -RANDOM.service */
+        const char *description;
+        char *const *argv; /* ExecStart=; argv[0] absolute */
+        const char *user;
+        const char *group;
+        char *const *bind_paths; /* NULL or absolute paths */
+        char *const *read_write_paths;
+        int timeout_sec; /* > 0 */
+} OvhSandboxedCommand;
+
+typedef struct {
+        char *unit; /* the transient unit's name */
+        int status; /* the exit status, or 128 + the signal */
+        GString *out; /* what it wrote on stdout, unfiltered */
+        GString *err; /* and on stderr */
+} OvhSandboxedResult;
+
+void ovh_sandboxed_result_clear(OvhSandboxedResult *result);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OvhSandboxedResult, ovh_sandboxed_result_clear)
+int ovh_systemd_run_sandboxed(sd_bus *bus, const OvhSandboxedCommand *command, OvhSandboxedResult *ret, GError **error);

@@ -18,6 +18,14 @@ bool ovh_unit_home_hidden(const char *home) {
         return false;
 }
 
+OvhUnitHomeAccess ovh_unit_home_access(const char *home) {
+        if (ovh_unit_home_hidden(home))
+                return OVH_UNIT_HOME_BIND;
+        if (!path_is_under(home, OVH_STATE_DIR))
+                return OVH_UNIT_HOME_READ_WRITE;
+        return OVH_UNIT_HOME_IN_STATE_DIR;
+}
+
 char *ovh_unit_account_dropin_text(const OvhAccount *account, const char *origin) {
         if (g_str_equal(account->name, OVH_DEFAULT_USER) && g_str_equal(account->group_name, OVH_DEFAULT_USER))
                 return NULL;
@@ -31,11 +39,17 @@ char *ovh_unit_account_dropin_text(const OvhAccount *account, const char *origin
                                "User=%s\n"
                                "Group=%s\n",
                                origin, account->name, account->group_name);
-        if (ovh_unit_home_hidden(account->home))
+        switch (ovh_unit_home_access(account->home)) {
+        case OVH_UNIT_HOME_BIND:
                 /* ProtectHome=yes hides it: show this home, and only it. */
                 g_string_append_printf(s, "ProtectHome=tmpfs\nBindPaths=%s\n", account->home);
-        else if (!path_is_under(account->home, OVH_STATE_DIR))
+                break;
+        case OVH_UNIT_HOME_READ_WRITE:
                 /* ProtectSystem=strict makes it read-only otherwise. */
                 g_string_append_printf(s, "ReadWritePaths=%s\n", account->home);
+                break;
+        case OVH_UNIT_HOME_IN_STATE_DIR:
+                break;
+        }
         return g_string_free(s, FALSE);
 }

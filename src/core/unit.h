@@ -21,6 +21,17 @@
 /* True when ProtectHome=yes hides `home` (/home, /root, /run/user). */
 bool ovh_unit_home_hidden(const char *home);
 
+/* What the account drop-in adds for the account's home (pure): nothing
+ * under the state directory (ReadWritePaths= already), BindPaths= with
+ * ProtectHome=tmpfs where ProtectHome=yes hides it, ReadWritePaths=
+ * elsewhere (ProtectSystem=strict makes it read-only). */
+typedef enum {
+        OVH_UNIT_HOME_IN_STATE_DIR,
+        OVH_UNIT_HOME_BIND,
+        OVH_UNIT_HOME_READ_WRITE,
+} OvhUnitHomeAccess;
+OvhUnitHomeAccess ovh_unit_home_access(const char *home);
+
 /* The drop-in's text for `account` (pure), or NULL when the unit's own
  * User=/Group= already say it (the default account and its group).
  * `origin` names where the choice came from, for the comment. */
