@@ -213,7 +213,7 @@ static void install_configured_extensions(const OvhServerPlan *plan, const OvhSa
         g_autofree char *list = g_strjoinv(" ", missing);
         ovh_log_info("%s: installing %s with VS Code's CLI as %s", where, list, plan->account->name);
 
-        if (ovh_server_cli_run(plan, filter, (char *const *) args->pdata, EXTENSIONS_TIMEOUT_SEC, &status, NULL,
+        if (ovh_server_cli_run(plan, filter, (char *const *) args->pdata, EXTENSIONS_TIMEOUT_SEC, &status, NULL, NULL,
                                &error) < 0)
                 ovh_log_warning("%s: cannot install %s: %s; the server starts without them", where, list,
                                 error->message);
