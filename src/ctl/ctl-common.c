@@ -29,6 +29,15 @@ void ctl_warning(const char *format, ...) {
         fprintf(stderr, "openvscodectl: warning: %s\n", message);
 }
 
+void ctl_print_output(FILE *stream, const GString *text) {
+        if (!text || text->len == 0)
+                return;
+        g_autofree char *shown = ovh_printable_text(text->str, text->len);
+        fputs(shown, stream);
+        if (!g_str_has_suffix(shown, "\n"))
+                fputc('\n', stream);
+}
+
 int ctl_usage_error(GError **error, const char *verb, const char *format, ...) {
         va_list ap;
         va_start(ap, format);
@@ -302,11 +311,41 @@ void ctl_server_context_clear(CtlServerContext *c) {
         ovh_sandbox_program_clear(&c->filter);
 }
 
-int ctl_run_server_cli(const CtlServerContext *c, const CtlInstance *ci, char *const *arguments, int *ret_status,
-                       char **ret_stderr, GError **error) {
-        (void) ci; /* the plan carries the instance's account and configuration */
-        return ovh_server_cli_run(&c->plan, &c->filter, arguments, SERVER_CLI_TIMEOUT_SEC, ret_status, ret_stderr,
-                                  error);
+int ctl_run_server_cli(const CtlServerContext *c, const CtlInstance *ci, const char *verb, char *const *arguments,
+                       int *ret_status, GString **ret_out, GString **ret_err, GError **error) {
+        int r;
+
+        if (!ctl_caller_is_root()) {
+                /* The account itself: the CLI is one more of its own
+                 * processes, which root's session never sees. */
+                g_autoptr(GString) out = g_string_new(NULL);
+                g_autofree char *err = NULL;
+                r = ovh_server_cli_run(&c->plan, &c->filter, arguments, SERVER_CLI_TIMEOUT_SEC, ret_status, out, &err,
+                                       error);
+                if (r < 0)
+                        return r;
+                *ret_out = g_steal_pointer(&out);
+                *ret_err = g_string_new(err);
+                return 0;
+        }
+
+        /* Root: in the service's own sandbox, a unit of its own
+         * (ovh_server_cli_run_in_unit), never in root's session. */
+        sd_bus *bus;
+        r = ctl_require_systemd(error);
+        if (r >= 0)
+                r = ctl_bus(&bus, error);
+        if (r < 0)
+                return r;
+        OvhServerCliInUnit cli = {
+                .service = ci->service_unit,
+                .instance = ci->instance,
+                .account = ci->account,
+                .arguments = arguments,
+                .verb = verb,
+                .timeout_sec = SERVER_CLI_TIMEOUT_SEC,
+        };
+        return ovh_server_cli_run_in_unit(bus, &cli, ret_status, ret_out, ret_err, error);
 }
 
 int ctl_parse_user_option(const char *verb, const char *help, int argc, char *argv[], const char **user,

@@ -3,6 +3,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "account.h"
 #include "config.h"
@@ -101,10 +102,16 @@ void ctl_server_context_clear(CtlServerContext *context);
 int ctl_parse_user_option(const char *verb, const char *help, int argc, char *argv[], const char **user,
                           GError **error);
 
-/* Runs the server's CLI with `arguments` as the account, with the server's
- * sandbox. Its stdout is ours; its stderr is collected in *ret_stderr. */
-int ctl_run_server_cli(const CtlServerContext *context, const CtlInstance *instance, char *const *arguments,
-                       int *ret_status, char **ret_stderr, GError **error);
+/* Runs the server's CLI with `arguments` as the account, in the server's
+ * sandbox: for root in a transient unit with the service's sandbox
+ * (ovh_server_cli_run_in_unit; systemd must run), for the account itself
+ * as its own child (ovh_server_cli_run). What it wrote is collected in
+ * *ret_out and *ret_err, unfiltered: print it with ctl_print_output. */
+int ctl_run_server_cli(const CtlServerContext *context, const CtlInstance *instance, const char *verb,
+                       char *const *arguments, int *ret_status, GString **ret_out, GString **ret_err, GError **error);
+/* A program's output on `stream`, with its control characters escaped
+ * (ovh_printable_text): it cannot drive the admin's terminal. */
+void ctl_print_output(FILE *stream, const GString *text);
 
 /* The state tree: HOME/.openvscode-server and its extensions directory. */
 char *ctl_extensions_dir(const CtlInstance *instance);

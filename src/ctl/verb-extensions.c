@@ -2,7 +2,8 @@
 /* install-extension, uninstall-extension, list-extensions: VS Code's own
  * CLI (server-main.js --install-extension ...) with the server's data and
  * extensions directories, run as the account in the server's sandbox: never
- * as root. */
+ * as root. For root it runs in a transient unit with the service's sandbox
+ * (ctl_run_server_cli); what it prints reaches the terminal escaped. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -94,15 +95,21 @@ int ctl_vsix_copy_for_account(const OvhAccount *account, const char *dir, int fd
         return 0;
 }
 
-/* A directory in /tmp created as the account: only it can read the copies. */
+/* A directory in the account's state tree (HOME/.openvscode-server),
+ * created as the account: only it can read the copies, and the CLI's unit
+ * sees it (the unit's /tmp is a private one). */
 static int make_private_directory(const CtlInstance *ci, char **ret_dir, GError **error) {
         g_auto(OvhActingAs) as_account = OVH_ACTING_AS_INIT;
-        g_autofree char *dir = g_strdup("/tmp/openvscodectl-XXXXXX");
+        g_autofree char *state = g_build_filename(ci->account->home, OVH_STATE_SUBDIR, NULL);
+        g_autofree char *dir = g_build_filename(state, "openvscodectl-XXXXXX", NULL);
         int r = ovh_acting_as_begin(&as_account, ci->account, error);
         if (r < 0)
                 return r;
+        if (mkdir(state, 0700) < 0 && errno != EEXIST)
+                return ovh_fail(error, EX_CANTCREAT, errno, "cannot create %s: %s", state, g_strerror(errno));
         if (!g_mkdtemp_full(dir, 0700))
-                return ovh_fail(error, EX_CANTCREAT, errno, "cannot create a directory in /tmp: %s", g_strerror(errno));
+                return ovh_fail(error, EX_CANTCREAT, errno, "cannot create a directory in %s: %s", state,
+                                g_strerror(errno));
         *ret_dir = g_steal_pointer(&dir);
         return 0;
 }
@@ -260,7 +267,7 @@ static int run_extensions_verb(Action action, const char *verb, int argc, char *
         g_autoptr(GArray) vsix_fds = g_array_new(FALSE, FALSE, sizeof(int));
         g_autoptr(GPtrArray) cli = g_ptr_array_new_with_free_func(g_free);
         g_autofree char *tmpdir = NULL;
-        g_autofree char *cli_stderr = NULL;
+        g_autoptr(GString) cli_out = NULL, cli_err = NULL;
         g_autoptr(GHashTable) before = NULL;
         g_autofree char *extensions_dir = NULL;
         CtlServerContext server = {};
@@ -338,9 +345,11 @@ static int run_extensions_verb(Action action, const char *verb, int argc, char *
         g_ptr_array_add(cli, NULL);
 
         before = list_directory(&ci, extensions_dir);
-        r = ctl_run_server_cli(&server, &ci, (char *const *) cli->pdata, &status, &cli_stderr, error);
+        r = ctl_run_server_cli(&server, &ci, verb, (char *const *) cli->pdata, &status, &cli_out, &cli_err, error);
         if (r < 0)
                 goto out;
+        const char *cli_stderr = cli_err->str;
+        ctl_print_output(stdout, cli_out);
 
         if (status != 0) {
                 /* VS Code extracts into a hidden temporary directory and
@@ -356,8 +365,8 @@ static int run_extensions_verb(Action action, const char *verb, int argc, char *
                                 g_autofree char *left = g_build_filename(extensions_dir, name, NULL);
                                 remove_tree_as_account(&ci, left);
                         }
-                if (o.verbose && cli_stderr)
-                        fputs(cli_stderr, stderr);
+                if (o.verbose)
+                        ctl_print_output(stderr, cli_err);
                 g_autofree char *reason = cli_reason(cli_stderr);
                 if (action == INSTALL && network_failure(cli_stderr))
                         r = ovh_fail(error, EX_UNAVAILABLE, EIO,
@@ -372,8 +381,7 @@ static int run_extensions_verb(Action action, const char *verb, int argc, char *
                                      verb, status, reason);
                 goto out;
         }
-        if (cli_stderr && *cli_stderr)
-                fputs(cli_stderr, stderr);
+        ctl_print_output(stderr, cli_err);
         if (action != LIST && ctl_unit_is_active(ci.service_unit))
                 printf("Reload the IDE's browser window to use the change.\n");
         r = 0;

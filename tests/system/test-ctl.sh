@@ -11,6 +11,14 @@
 #                              remote protocol: tests/ctl/scan-extensions.js); a vsix that
 #                              is not a zip and an id the offline host cannot fetch fail
 #                              with one line and leave nothing behind
+#   the extension CLI's sandbox
+#                              as root it runs in a unit with the service's sandbox: while
+#                              it runs (tests/ctl/cli-hold-node.sh holds it), a process of
+#                              the server cannot use its /proc/PID/root to read another home
+#                              or write past ProtectSystem= (default and per-user instance);
+#                              no capability, no_new_privs, seccomp, no tty, its own session;
+#                              the unit's sandbox properties are the service's; an
+#                              extension's name with escape sequences is printed escaped
 #   [Server] Extensions=       missing ones installed at start, a failure only logged
 #   set-user                   PUID/PGID: the server runs as another account and group
 #   sudo enable/disable/status sudo -S id -u in a process of the server gives 0 with the
@@ -273,7 +281,8 @@ expect "list-extensions shows it" "$(ctl list-extensions --show-versions)" "ovht
 expect "list-extensions as the account shows it too" "$(as "$ACCOUNT" "$CTL" list-extensions)" "ovhtest.probe"
 expect "the extension's files are the account's" \
     "$(IN find "$EXT" ! -user "$ACCOUNT" | wc -l) $(IN stat -c %U "$EXT/ovhtest.probe-1.0.0/package.json")" "0 $ACCOUNT"
-expect "the copy made for the account is gone" "$(IN sh -c 'ls -d /tmp/openvscodectl-* 2>/dev/null | wc -l')" 0
+expect "the copy made for the account is gone" \
+    "$(IN sh -c "ls -d /tmp/openvscodectl-* $STATE/.openvscode-server/openvscodectl-* 2>/dev/null | wc -l")" 0
 restart_service
 expect "the running server has loaded it (scanExtensions over VS Code's remote protocol)" \
     "$(scan_extensions "$token")" "ovhtest.probe"
@@ -511,6 +520,116 @@ ctl check >"$WORK/out" 2>"$WORK/err" && rc=0 || rc=$?
 expect "check of a broken configuration: the launcher's 78" "$rc" 78
 expect_match "... with the launcher's one line naming the file" "$(cat "$WORK/err")" "80-broken.conf:2"
 IN rm -f "$CONFD/80-broken.conf"
+
+# ---------------------------------------------------------------- the extension CLI's sandbox
+# The extension verbs run VS Code's CLI for root. It must run where the
+# server runs: in the service's sandbox, not in root's mount namespace,
+# session and terminal, where a process of the server (same uid) could use
+# its /proc/PID/root to leave the sandbox. openvscodectl runs under
+# script(1), so it has a terminal and a session to leak; the CLI holds
+# (tests/ctl/cli-hold-node.sh as Node=) while a process in the service's
+# mount namespace, as the account and without capabilities, attacks it.
+IN useradd -m -s /bin/bash bob
+IN sh -c 'chmod 0755 /home/bob; echo bob-secret >/home/bob/secret; chmod 0644 /home/bob/secret'
+printf '[Server]\nNode=%s/cli-hold-node.sh\n' "$TEST_DIR" | IN sh -c "umask 022; cat >$CONFD/60-system-test-cli-hold.conf"
+# The properties the CLI's unit copies from the service (src/core/systemd.c).
+sandbox_properties=$(sed -n '/ovh_systemd_sandbox_properties\[\] = {/,/NULL/p' "$SRC/src/core/systemd.c" | grep -o '"[A-Za-z]*"' | tr -d '"' || true)
+# stat_field PID N: field N of /proc/PID/stat (6 session, 7 tty_nr)
+stat_field() { IN sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f$(($2 - 2)); }
+# sorted VALUE: the words of a property value in order (sets come in any order)
+sorted() { tr ' ' '\n' <<<"$1" | sort | paste -sd' '; }
+
+# cli_sandbox LABEL ACCOUNT HOME SERVICE TARGET LISTED [--user NAME]: LISTED
+# is what list-extensions prints in the end
+cli_sandbox() {
+    local label=$1 acct=$2 home=$3 service=$4 target=$5 listed=$6
+    shift 6
+    local hold=$home/.ovh-cli-hold pid= spid ctl_pid unit job i rc=0
+    IN rm -rf "$hold"
+    IN install -d -o "$acct" -g "$(IN id -g "$acct")" -m 0700 "$hold"
+    # A file the account may write by its permissions, read-only in the service.
+    IN install -o "$acct" -m 0644 /dev/null "$target"
+    IN script -qec "$CTL list-extensions $*" /dev/null >"$WORK/hold.out" 2>&1 &
+    job=$!
+    for i in $(seq 300); do
+        pid=$(IN cat "$hold/pid" 2>/dev/null || true)
+        [[ -n $pid ]] && break
+        sleep 0.1
+    done
+    if [[ -z $pid ]]; then
+        not_ok "$label: the CLI runs and holds" "$(cat "$WORK/hold.out")"
+        IN touch "$hold/go"
+        wait "$job" || true
+        return
+    fi
+    spid=$(unit_prop "$service" MainPID)
+    # A process of the server: its mount namespace, the account, no capabilities.
+    from_server() {
+        IN nsenter -t "$spid" -m -- setpriv --reuid="$acct" --regid="$(IN id -g "$acct")" --clear-groups \
+            --inh-caps=-all --bounding-set=-all --no-new-privs -- sh -c "$1" sh "$pid" "$target" 2>&1 || true
+    }
+    expect "$label: the server itself can neither read /home/bob/secret nor write $target" \
+        "$(from_server 'cat /home/bob/secret >/dev/null 2>&1 && echo read; { echo x >>"$2"; } 2>/dev/null && echo write; echo done')" done
+    expect "$label: nor through the running CLI's /proc/PID/root (another home, past ProtectSystem=)" \
+        "$(from_server 'cat "/proc/$1/root/home/bob/secret" 2>/dev/null; { echo x >>"/proc/$1/root$2"; } 2>/dev/null && echo write; echo done')" done
+    expect "$label: $target is untouched" "$(IN stat -c %s "$target")" 0
+    expect "$label: the CLI has no capability, no_new_privs and the filter (CapEff CapPrm CapBnd NoNewPrivs Seccomp)" \
+        "$(status_field "$pid" CapEff) $(status_field "$pid" CapPrm) $(status_field "$pid" CapBnd) $(status_field "$pid" NoNewPrivs) $(status_field "$pid" Seccomp)" \
+        "0000000000000000 0000000000000000 0000000000000000 1 2"
+    ctl_pid=$(IN pgrep -xo openvscodectl || true)
+    expect "$label: openvscodectl has a terminal, the CLI none (tty_nr)" \
+        "$([[ -n $ctl_pid && $(stat_field "$ctl_pid" 7) != 0 ]] && echo tty) $(stat_field "$pid" 7)" "tty 0"
+    check "$label: the CLI's session is not openvscodectl's" \
+        test -n "$ctl_pid" -a "$(stat_field "$pid" 6)" != "$(stat_field "$ctl_pid" 6)"
+    unit=$(IN sed -n 's|.*/\(openvscode-server-cli-[0-9a-f]*\.service\)$|\1|p' "/proc/$pid/cgroup" | head -n 1)
+    expect_match "$label: the CLI runs in a transient unit of its own" "$unit" '^openvscode-server-cli-[0-9a-f]{16}\.service$'
+    if [[ -n $unit ]]; then
+        local differ=() p n=0
+        for p in $sandbox_properties; do
+            n=$((n + 1))
+            [[ $(sorted "$(unit_prop "$service" "$p")") == "$(sorted "$(unit_prop "$unit" "$p")")" ]] || differ+=("$p")
+        done
+        expect "$label: the unit's $n sandbox properties are $service's (those that differ)" "${differ[*]:-none}" none
+        expect "$label: the unit runs as the account, with NoNewPrivileges and no capability" \
+            "$(unit_prop "$unit" User) $(unit_prop "$unit" NoNewPrivileges) $(unit_prop "$unit" CapabilityBoundingSet)" \
+            "$acct yes "
+    else
+        not_ok "$label: the unit's sandbox properties are $service's" "no unit"
+        not_ok "$label: the unit runs as the account, with NoNewPrivileges and no capability" "no unit"
+    fi
+    IN touch "$hold/go"
+    wait "$job" || rc=$?
+    expect "$label: list-extensions ends well once the CLI goes on" "$rc $(tr -d '\r' <"$WORK/hold.out")" "0 $listed"
+    expect "$label: nothing of the unit is left" \
+        "$(IN systemctl list-units --all --no-legend 'openvscode-server-cli-*' | wc -l)" 0
+    IN rm -rf "$hold"
+}
+check "the server runs" test -n "$(main_pid)"
+cli_sandbox "default instance" "$ACCOUNT" "$STATE" openvscode-server.service /usr/local/lib/ovh-cli-target \
+    ovhtest.probe
+
+IN systemctl enable --now --quiet openvscode-server@alice.socket
+IN systemctl start openvscode-server@alice.service
+cli_sandbox "per-user instance" alice /home/alice openvscode-server@alice.service /usr/local/lib/ovh-cli-target-alice "" \
+    --user alice
+IN systemctl disable --now --quiet openvscode-server@alice.socket openvscode-server@alice.service
+IN rm -f "$CONFD/60-system-test-cli-hold.conf"
+
+# An extension's name with an escape sequence (it would retitle the admin's
+# terminal): openvscodectl prints it escaped.
+mkdir -p "$WORK/esc-extension"
+cp "$SRC/tests/ctl/probe-extension/extension.js" "$WORK/esc-extension/"
+python3 -c 'import json, sys
+m = json.load(open(sys.argv[1])); m["name"] = "esc\u001b]0;pwned\u0007name"
+json.dump(m, open(sys.argv[2], "w"))' "$SRC/tests/ctl/probe-extension/package.json" "$WORK/esc-extension/package.json"
+python3 "$SRC/tests/ctl/make-vsix.py" "$WORK/esc-extension" "$WORK/ovhtest.esc.vsix"
+install -m 0600 "$WORK/ovhtest.esc.vsix" "$ROOT/root/ovhtest.esc.vsix"
+out=$(ctl install-extension /root/ovhtest.esc.vsix 2>&1) && ok "install-extension of an extension whose name holds ESC ] 0 ; ... BEL" ||
+    not_ok "install-extension of the escape extension" "$out"
+ctl list-extensions --show-versions >"$WORK/esc.out" 2>&1 || true
+check "list-extensions prints the name escaped: ovhtest.esc\x1b]0;pwned\x07name@1.0.0" \
+    grep -qxF 'ovhtest.esc\x1b]0;pwned\x07name@1.0.0' "$WORK/esc.out"
+expect "list-extensions writes no control character but newlines" "$(tr -d '\n' <"$WORK/esc.out" | LC_ALL=C grep -c '[[:cntrl:]]' || true)" 0
 
 # ---------------------------------------------------------------- the token never leaks
 journal_holds_no_token "${tokens_seen[@]}"
