@@ -307,4 +307,28 @@ is "$statedir/.ssh/authorized_keys" "0:0 644" "root's file left alone"
 is "$config_dest" "0:$gid 640" "an admin's 0640 with the account's group is left alone"
 is "$environment_dest" "0:0 600" "after chmod 0644"
 
+# --- The sandbox the extension CLI's transient unit copies ---
+# openvscodectl runs VS Code's CLI in a transient unit that copies the
+# service's sandbox property by property (ovh_systemd_sandbox_properties in
+# src/core/systemd.c). Every setting of the shipped services is either
+# copied or named here with the reason it is not, so a hardening setting
+# added to a unit cannot be forgotten by the CLI's unit.
+copied=$(sed -n '/ovh_systemd_sandbox_properties\[\] = {/,/NULL/p' "$SRC/src/core/systemd.c" | grep -o '"[A-Za-z]*"' | tr -d '"')
+# ExecStart*, Type, Restart*, KillMode, Timeout*, OOMPolicy: the CLI's own
+# command and lifetime. User, Group, NoNewPrivileges, CapabilityBoundingSet:
+# set for the account whatever the service says (its sudo drop-in starts it
+# as root). LoadCredential: the CLI needs no token. RuntimeDirectory*: a
+# second unit with it would remove the service's directory when it stops.
+not_copied=" ExecStartPre ExecStart Type Restart RestartPreventExitStatus KillMode TimeoutStopSec OOMPolicy 
+ User Group NoNewPrivileges CapabilityBoundingSet LoadCredential RuntimeDirectory RuntimeDirectoryMode "
+for unit in openvscode-server.service openvscode-server@.service; do
+    missing=()
+    # The [Service] settings; EnvironmentFile= is the property EnvironmentFiles.
+    for key in $(sed -n '/^\[Service\]/,/^\[/p' "$SRC/units/$unit.in" | sed -n 's/^\([A-Za-z]*\)=.*/\1/p' | sort -u); do
+        [[ $key == EnvironmentFile ]] && key=EnvironmentFiles
+        grep -qx "$key" <<<"$copied" || [[ $not_copied == *" $key "* ]] || missing+=("$key")
+    done
+    expect "$unit: every sandbox setting is copied to the CLI's unit (missing)" "${missing[*]:-none}" none
+done
+
 finish
