@@ -92,6 +92,34 @@ static void test_exec_failure(void) {
         g_assert_nonnull(strstr(error->message, "cannot execute /nonexistent/node"));
 }
 
+/* stdout collected apart from stderr, both whole, control characters
+ * included (escaping is the printer's business). */
+static void test_stdout_collected(void) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GString) out = g_string_new(NULL);
+        g_autofree char *err = NULL;
+        int status = -1;
+        char *argv[] = { (char *) "/bin/sh", (char *) "-c",
+                         (char *) "printf 'one\\033]0;t\\007\\n'; echo two >&2; head -c 100000 /dev/zero", NULL };
+        OvhRunAs r = {
+                .account = &account,
+                .umask = 0027,
+                .filter = &filter,
+                .argv = argv,
+                .envp = envp,
+                .cwd = "/",
+                .timeout_sec = 30,
+                .capture_stderr = true,
+                .stdout_into = out,
+        };
+        g_assert_cmpint(ovh_run_as_account(&r, &status, &err, &error), ==, 0);
+        g_assert_no_error(error);
+        g_assert_cmpint(status, ==, 0);
+        g_assert_cmpstr(err, ==, "two\n");
+        g_assert_cmpuint(out->len, ==, 10 + 100000);
+        g_assert_cmpmem(out->str, 10, "one\033]0;t\007\n", 10);
+}
+
 int main(int argc, char *argv[]) {
         g_autoptr(GError) error = NULL;
         OvhSandboxOptions defaults = {};
@@ -112,6 +140,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/runas/filter", test_filter_applies);
         g_test_add_func("/runas/timeout", test_timeout);
         g_test_add_func("/runas/exec-failure", test_exec_failure);
+        g_test_add_func("/runas/stdout-collected", test_stdout_collected);
         int r = g_test_run();
         ovh_sandbox_program_clear(&filter);
         g_free(account.name);
