@@ -398,6 +398,14 @@ out=$(ctl set-user dev devs 2>&1) && ok "set-user dev devs" || not_ok "set-user 
 expect "set-user applied the tmpfiles override: dev's server state is dev:devs" \
     "$(IN stat -c '%U:%G %a' /home/dev/.openvscode-server /home/dev/.openvscode-server/extensions 2>&1 | paste -sd' ')" \
     "dev:devs 700 dev:devs 700"
+# Before the service's next start the unit lacks the account drop-in
+# (ProtectHome=yes hides /home/dev): the CLI's unit adds its BindPaths=.
+stop_service
+IN rm -f "$ACCOUNT_DROPIN"
+IN systemctl daemon-reload
+ctl list-extensions >"$WORK/out" 2>"$WORK/err" && rc=0 || rc=$?
+expect "set-user, before the start: list-extensions runs in dev's home (exit, stdout, stderr)" \
+    "$rc $(cat "$WORK/out") $(cat "$WORK/err")" "0  "
 start_service
 pid=$(main_pid)
 expect "set-user: the server runs as 1234:2345" "$(status_field "$pid" Uid) / $(status_field "$pid" Gid)" \
