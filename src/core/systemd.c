@@ -461,7 +461,7 @@ static int copy_property(sd_bus_message *m, const char *name, sd_bus_message *re
  * interface: systemd's merged view) into the a(sv) being built in `m`. */
 static int append_service_sandbox(sd_bus *bus, const char *service, sd_bus_message *m, GError **error) {
         g_autoptr(sd_bus_message) reply = NULL;
-        g_autofree char *path = NULL;
+        g_autofree char *path = NULL, *load_state = NULL;
         sd_bus_error bus_error = SD_BUS_ERROR_NULL;
         const char *name;
         int r;
@@ -469,6 +469,16 @@ static int append_service_sandbox(sd_bus *bus, const char *service, sd_bus_messa
         r = unit_object(bus, service, &path, error);
         if (r < 0)
                 return r;
+        /* A unit that is not there (or masked) has systemd's defaults, no
+         * sandbox at all: nothing to copy, nothing to run in. */
+        r = unit_string(bus, service, path, "LoadState", &load_state, error);
+        if (r < 0)
+                return r;
+        if (!g_str_equal(load_state, "loaded"))
+                return ovh_fail(error, EX_UNAVAILABLE, ENOENT,
+                                "%s is not loaded (LoadState=%s), so there is no sandbox to run VS Code's CLI in; "
+                                "install the openvscode-host package (or unmask the unit)",
+                                service, load_state);
         r = sd_bus_call_method(bus, MANAGER_DEST, path, "org.freedesktop.DBus.Properties", "GetAll", &bus_error, &reply,
                                "s", SERVICE_IFACE);
         if (r < 0) {

@@ -211,6 +211,10 @@ check "the bash completion is installed" IN test -f /usr/share/bash-completion/c
 IN systemctl mask --quiet openvscode-server.socket
 one_line_error "url with the socket unit masked (absent): 69" 69 ctl url
 IN systemctl unmask --quiet openvscode-server.socket
+# Without the service there is no sandbox to copy: the CLI does not run.
+IN systemctl mask --quiet openvscode-server.service
+one_line_error "list-extensions with the service unit masked: no sandbox to run the CLI in, 69" 69 ctl list-extensions
+IN systemctl unmask --quiet openvscode-server.service
 
 # ---------------------------------------------------------------- url, token
 check "systemctl enable --now openvscode-server.socket" IN systemctl enable --now openvscode-server.socket
