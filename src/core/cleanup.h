@@ -23,6 +23,13 @@ static inline void ovh_closep(int *fd) {
 }
 #define _cleanup_close_ __attribute__((cleanup(ovh_closep)))
 
+/* Both ends of a pipe. */
+static inline void ovh_close_pairp(int (*pair)[2]) {
+        ovh_closep(&(*pair)[0]);
+        ovh_closep(&(*pair)[1]);
+}
+#define _cleanup_close_pair_ __attribute__((cleanup(ovh_close_pairp)))
+
 /* Hands an fd over to a new owner (the caller, a struct): the cleanup of
  * the old variable then does nothing. */
 static inline int ovh_steal_fd(int *fd) {

@@ -8,35 +8,28 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "ovh-error.h"
 
 extern char **environ;
 
-static void close_pair(int p[2]) {
-        for (int i = 0; i < 2; i++)
-                if (p[i] >= 0)
-                        close(p[i]);
-        p[0] = p[1] = -1;
-}
-
 int ovh_command_run(char *const *argv, const char *input, char **ret_output, int *ret_status, GError **error) {
         g_autofree char *path = g_path_is_absolute(argv[0]) ? g_strdup(argv[0]) : g_find_program_in_path(argv[0]);
-        int in[2] = { -1, -1 }, out[2] = { -1, -1 }, e;
+        _cleanup_close_pair_ int in[2] = { -1, -1 };
+        _cleanup_close_pair_ int out[2] = { -1, -1 };
+        int e;
 
         if (!path || access(path, X_OK) < 0)
                 return ovh_fail(error, EX_UNAVAILABLE, ENOENT, "%s is not installed (not found in PATH); install it",
                                 argv[0]);
         if ((input && pipe2(in, O_CLOEXEC) < 0) || (ret_output && pipe2(out, O_CLOEXEC) < 0)) {
                 e = errno;
-                close_pair(in);
                 return ovh_fail(error, EX_OSERR, e, "cannot run %s: %s", argv[0], g_strerror(e));
         }
 
         pid_t pid = fork();
         if (pid < 0) {
                 e = errno;
-                close_pair(in);
-                close_pair(out);
                 return ovh_fail(error, EX_OSERR, e, "cannot run %s: %s", argv[0], g_strerror(e));
         }
         if (pid == 0) {
@@ -52,7 +45,7 @@ int ovh_command_run(char *const *argv, const char *input, char **ret_output, int
         }
 
         if (input) {
-                close(in[0]);
+                ovh_closep(&in[0]);
                 size_t left = strlen(input);
                 const char *p = input;
                 /* SIGPIPE from a tool that stopped reading must not kill us. */
@@ -67,11 +60,11 @@ int ovh_command_run(char *const *argv, const char *input, char **ret_output, int
                         left -= (size_t) n;
                 }
                 signal(SIGPIPE, old);
-                close(in[1]);
+                ovh_closep(&in[1]);
         }
         GString *collected = NULL;
         if (ret_output) {
-                close(out[1]);
+                ovh_closep(&out[1]);
                 collected = g_string_new(NULL);
                 char buf[4096];
                 for (;;) {
@@ -82,7 +75,7 @@ int ovh_command_run(char *const *argv, const char *input, char **ret_output, int
                                 break;
                         g_string_append_len(collected, buf, n);
                 }
-                close(out[0]);
+                ovh_closep(&out[0]);
         }
 
         int status;

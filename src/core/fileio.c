@@ -9,14 +9,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "ovh-error.h"
 
 void ovh_fsync_directory(const char *dir) {
-        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd >= 0) {
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd >= 0)
                 (void) fsync(fd);
-                close(fd);
-        }
 }
 
 static bool same_content(const char *path, const char *content, mode_t mode) {

@@ -13,6 +13,7 @@
 #include "command.h"
 #include "config.h"
 #include "fileio.h"
+#include "cleanup.h"
 #include "ovh-error.h"
 #include "paths.h"
 
@@ -214,7 +215,8 @@ static int prepare_sudoers(const char *path, const char *text, char **ret_tmp, G
         g_autofree char *tmp = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
         g_autoptr(GError) check_error = NULL;
         const char *visudo = visudo_binary();
-        int fd, r, e;
+        _cleanup_close_ int fd = -1;
+        int r, e;
 
         if (!visudo)
                 return ovh_fail(error, EX_UNAVAILABLE, ENOENT, "visudo is not installed; install sudo");
@@ -229,11 +231,10 @@ static int prepare_sudoers(const char *path, const char *text, char **ret_tmp, G
         errno = 0;
         if (fchmod(fd, 0440) < 0 || write(fd, text, n) != (ssize_t) n || fsync(fd) < 0) {
                 e = errno ? errno : EIO;
-                close(fd);
                 (void) unlink(tmp);
                 return ovh_fail(error, EX_IOERR, e, "cannot write %s: %s", tmp, g_strerror(e));
         }
-        close(fd);
+        ovh_closep(&fd);
 
         r = ovh_command_run_checked(
                 (char *[]){ (char *) visudo, (char *) "-c", (char *) "-q", (char *) "-f", tmp, NULL }, NULL,

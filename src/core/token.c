@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "cleanup.h"
 #include "ovh-error.h"
 #include "privileges.h"
 #include "paths.h"
@@ -79,7 +80,7 @@ static int read_token_file(const char *path, const char *origin, bool check_priv
         struct stat st;
         ssize_t n;
 
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
         if (fd < 0) {
                 int e = errno;
                 if (e == EACCES)
@@ -92,24 +93,19 @@ static int read_token_file(const char *path, const char *origin, bool check_priv
                                 "%s: cannot open token file %s: %s; create it with a token, mode 0600", origin, path,
                                 g_strerror(e));
         }
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-                close(fd);
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
                 return ovh_fail(error, EX_DATAERR, EINVAL, "%s: %s is not a regular file; point it at a file", origin,
                                 path);
-        }
         /* Group access is allowed: a root-owned file given to the account
          * through its group (0640) is how an admin shares it without
          * handing it over. Everybody else: never. */
-        if (check_private && (st.st_mode & 0007)) {
-                close(fd);
+        if (check_private && (st.st_mode & 0007))
                 return ovh_fail(error, EX_NOPERM, EPERM,
                                 "%s: token file %s is readable by every user (mode %04o); run chmod 0600 %s (or "
                                 "0640 with the account's group)",
                                 origin, path, (unsigned) (st.st_mode & 07777), path);
-        }
         n = read(fd, buf, sizeof(buf));
         int e = errno;
-        close(fd);
         if (n < 0)
                 return ovh_fail(error, EX_IOERR, e, "%s: cannot read %s: %s", origin, path, g_strerror(e));
 
@@ -162,7 +158,8 @@ int ovh_token_write_file(const char *path, const char *token, mode_t mode, uid_t
         g_autofree char *dir = g_path_get_dirname(path);
         g_autofree char *tmp = g_strdup_printf("%s/.%s.XXXXXX", dir, OVH_TOKEN_NAME);
         size_t len = strlen(token);
-        int fd = -1, e;
+        _cleanup_close_ int fd = -1;
+        int e;
 
         if (uid == (uid_t) -1) {
                 g_autofree char *text = g_strconcat(token, "\n", NULL);
@@ -187,19 +184,14 @@ int ovh_token_write_file(const char *path, const char *token, mode_t mode, uid_t
                 goto fail;
         if (fsync(fd) < 0)
                 goto fail;
-        if (close(fd) < 0) {
-                fd = -1;
+        if (close(ovh_steal_fd(&fd)) < 0)
                 goto fail;
-        }
-        fd = -1;
         if (rename(tmp, path) < 0)
                 goto fail;
         return 0;
 
 fail:
         e = errno ? errno : EIO;
-        if (fd >= 0)
-                close(fd);
         (void) unlink(tmp);
         return ovh_fail(error, e == ENOSPC || e == EDQUOT ? EX_CANTCREAT : EX_IOERR, e,
                         "cannot write the token file %s: %s; free space or fix permissions and restart", path,

@@ -139,7 +139,7 @@ static int open_directory_nofollow(const char *path) {
                 int next = openat(fd, *p, (p[1] ? O_PATH : O_RDONLY) | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (next < 0)
                         return -errno;
-                close(fd);
+                ovh_closep(&fd);
                 fd = next;
         }
         return ovh_steal_fd(&fd);
@@ -159,7 +159,7 @@ static int open_below(int root_fd, const char *rel, int flags) {
                 int next = openat(fd, *p, (p[1] ? O_PATH | O_DIRECTORY : flags) | O_NOFOLLOW | O_CLOEXEC);
                 if (next < 0)
                         return -errno;
-                close(fd);
+                ovh_closep(&fd);
                 fd = next;
         }
         return ovh_steal_fd(&fd);
@@ -391,7 +391,7 @@ static int walk_source(const ImportPlan *plan, DirCursor *c, const char *dir, GE
                 if (next < 0 || !want || fstat(next, &st) < 0 || !S_ISDIR(st.st_mode) ||
                     !same_inode(&st, want->dev, want->ino))
                         return source_changed(plan, walked->str, error);
-                close(fd);
+                ovh_closep(&fd);
                 fd = ovh_steal_fd(&next);
         }
         c->path = g_strdup(dir);

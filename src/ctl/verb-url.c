@@ -16,6 +16,7 @@
 #include "command.h"
 #include "ctl-text.h"
 #include "ctl.h"
+#include "cleanup.h"
 #include "ovh-error.h"
 #include "paths.h"
 #include "privileges.h"
@@ -63,7 +64,7 @@ static char *runtime_token_path(const CtlInstance *ci) {
  * does not exist. */
 static int read_token_at(const char *path, char **ret, bool *missing, GError **error) {
         *missing = false;
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
         if (fd < 0) {
                 if (errno == ENOENT) {
                         *missing = true;
@@ -74,7 +75,6 @@ static int read_token_at(const char *path, char **ret, bool *missing, GError **e
         }
         char buf[OVH_TOKEN_MAX_LENGTH + 3];
         ssize_t n = read(fd, buf, sizeof(buf));
-        close(fd);
         if (n < 0)
                 return ovh_fail(error, EX_IOERR, errno, "cannot read %s: %s", path, g_strerror(errno));
         int r = ovh_token_from_contents(buf, (gsize) n, path, ret, error);
