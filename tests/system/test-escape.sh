@@ -280,7 +280,7 @@ login_out=$(IN timeout 20 script -qec "login -f bob" /dev/null </dev/null 2>&1 |
 expect_match "login control: login -f bob opens a session" "$login_out" "^Linux "
 
 # ================================================================ sudo, and su with sudo's password
-printf 'right horse battery\n' | IN openvscodectl sudo enable --password-stdin >"$WORK/sudo.out" 2>&1 ||
+printf 'right horse battery\n' | IN openvscodectl sudo enable --password-stdin --accept-root >"$WORK/sudo.out" 2>&1 ||
     not_ok "openvscodectl sudo enable" "$(cat "$WORK/sudo.out")"
 IN install -d -o "$ACCOUNT" -g "$ACCOUNT" -m 0700 "$STATE/.ovh-escape"
 printf 'right horse battery\n' | IN sh -c "cat >$STATE/.ovh-escape/sudo; chown $ACCOUNT: $STATE/.ovh-escape/sudo; chmod 0600 $STATE/.ovh-escape/sudo"
