@@ -99,10 +99,14 @@ pkg_unlock() {
 
 # pkg_prune PATTERN KEEP: removes all but the KEEP newest cache entries
 # matching PATTERN (payload entries are large; old ones are of no use).
+# An entry made in the last two hours stays whatever its rank: another
+# run on this machine (another checkout's suite, scripts/try) may have
+# just built it and be about to read it.
 pkg_prune() {
     local pattern=$1 keep=$2
     # shellcheck disable=SC2012,SC2086 # PATTERN is a glob; names are ours, without spaces
     { ls -1dt "$PKG_CACHE"/$pattern 2>/dev/null || true; } | { grep -v '\.tmp$' || true; } | tail -n +$((keep + 1)) | while read -r d; do
+        [[ -n $(find "$d" -maxdepth 0 -mmin -120 2>/dev/null) ]] && continue
         rm -rf "$d"
     done
     return 0
