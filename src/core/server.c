@@ -104,6 +104,18 @@ int ovh_server_check_extra_arguments(const OvhConfig *config, GError **error) {
         return 0;
 }
 
+/* The account's server data, user data and extensions directories: the
+ * server and VS Code's CLI take the same three, so the CLI changes exactly
+ * what the running server sees. */
+static void add_state_dirs(GPtrArray *argv, const char *state) {
+        g_ptr_array_add(argv, g_strdup("--server-data-dir"));
+        g_ptr_array_add(argv, g_strdup(state));
+        g_ptr_array_add(argv, g_strdup("--user-data-dir"));
+        g_ptr_array_add(argv, g_build_filename(state, "data", NULL));
+        g_ptr_array_add(argv, g_strdup("--extensions-dir"));
+        g_ptr_array_add(argv, g_build_filename(state, "extensions", NULL));
+}
+
 char **ovh_server_argv(const OvhServerPlan *plan) {
         const OvhConfig *c = plan->config;
         g_autofree char *state = g_build_filename(plan->account->home, OVH_STATE_SUBDIR, NULL);
@@ -120,12 +132,7 @@ char **ovh_server_argv(const OvhServerPlan *plan) {
         } else {
                 g_ptr_array_add(argv, g_strdup("--without-connection-token"));
         }
-        g_ptr_array_add(argv, g_strdup("--server-data-dir"));
-        g_ptr_array_add(argv, g_strdup(state));
-        g_ptr_array_add(argv, g_strdup("--user-data-dir"));
-        g_ptr_array_add(argv, g_build_filename(state, "data", NULL));
-        g_ptr_array_add(argv, g_strdup("--extensions-dir"));
-        g_ptr_array_add(argv, g_build_filename(state, "extensions", NULL));
+        add_state_dirs(argv, state);
         g_ptr_array_add(argv, g_strdup("--default-folder"));
         g_ptr_array_add(argv, ovh_server_default_folder(c, plan->account));
         g_ptr_array_add(argv, g_strdup("--telemetry-level"));
@@ -227,16 +234,9 @@ char **ovh_server_cli_argv(const OvhServerPlan *plan, char *const *arguments) {
         g_autofree char *state = g_build_filename(plan->account->home, OVH_STATE_SUBDIR, NULL);
         GPtrArray *argv = g_ptr_array_new();
 
-        /* The same data and extensions directories as the server, so the
-         * CLI changes exactly what the running server sees. */
         g_ptr_array_add(argv, g_strdup(plan->payload->node));
         g_ptr_array_add(argv, g_strdup(plan->payload->server_main));
-        g_ptr_array_add(argv, g_strdup("--server-data-dir"));
-        g_ptr_array_add(argv, g_strdup(state));
-        g_ptr_array_add(argv, g_strdup("--user-data-dir"));
-        g_ptr_array_add(argv, g_build_filename(state, "data", NULL));
-        g_ptr_array_add(argv, g_strdup("--extensions-dir"));
-        g_ptr_array_add(argv, g_build_filename(state, "extensions", NULL));
+        add_state_dirs(argv, state);
         for (char *const *a = arguments; a && *a; a++)
                 g_ptr_array_add(argv, g_strdup(*a));
         g_ptr_array_add(argv, NULL);
