@@ -110,6 +110,33 @@ nspawn_build_root() {
     nspawn_log "cached root ready: $OVH_ROOT"
 }
 
+# nspawn_debs NAME PACKAGE...: .deb files of the root's release for packages
+# a test installs into its copy of the root (nginx, sudo...), downloaded
+# once from the root's archive, not the host's, into OVH_CACHE/NAME-debs
+# (bookworm) or OVH_CACHE/NAME-debs-SUITE. Prints the directory.
+nspawn_debs() {
+    local name=$1 dir p missing=() apt rc=0
+    shift
+    dir=$OVH_CACHE/$name-debs
+    [[ $OVH_SUITE == bookworm ]] || dir+=-$OVH_SUITE
+    for p; do
+        compgen -G "$dir/${p}_*.deb" >/dev/null || missing+=("$p")
+    done
+    if ((${#missing[@]})); then
+        mkdir -p "$dir"
+        apt=$(mktemp -d "$OVH_CACHE/.apt-$OVH_SUITE.XXXXXX")
+        mkdir -p "$apt"/state/lists/partial "$apt"/cache/archives/partial
+        printf 'deb %s %s main\n' "$OVH_DEBIAN_MIRROR" "$OVH_SUITE" >"$apt/sources.list"
+        local opts=(-o "Dir::Etc::SourceList=$apt/sources.list" -o "Dir::Etc::SourceParts=-"
+            -o "Dir::State=$apt/state" -o "Dir::Cache=$apt/cache" -o "Debug::NoLocking=1"
+            -o "APT::Sandbox::User=root")
+        apt-get "${opts[@]}" -q update >&2 && (cd "$dir" && apt-get "${opts[@]}" -q download "${missing[@]}") >&2 || rc=1
+        rm -rf "$apt"
+        ((rc == 0)) || return 1
+    fi
+    printf '%s\n' "$dir"
+}
+
 # A scratch copy of the cached root under DIR/root, on the same file system
 # as the cache when possible so that reflinks make it cheap. Prints its path.
 nspawn_copy_root() {
