@@ -135,7 +135,13 @@ service_pids() {
 status_field() { IN awk -v k="$2:" '$1 == k { $1 = ""; sub(/^ /, ""); print }' "/proc/$1/status" 2>/dev/null; }
 # stop_service [UNIT]: stop it (systemctl warns that the socket can start it
 # again, which is the point).
-stop_service() { IN systemctl stop "${1:-openvscode-server.service}" 2>/dev/null; }
+# Each phase stops the service and starts it anew through the socket; on a
+# fast run systemd's default start limit (5 starts in 10 s) is reached
+# (seen on Debian 13's systemd 257): the test's stops also reset it.
+stop_service() {
+    IN systemctl stop "${1:-openvscode-server.service}" 2>/dev/null
+    IN systemctl reset-failed "${1:-openvscode-server.service}" 2>/dev/null || true
+}
 journal_json() { IN journalctl --no-pager -o json "$@"; }
 token_file=$STATE/.openvscode-server/token
 read_token() { IN cat "$token_file" 2>/dev/null || true; }
