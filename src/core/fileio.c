@@ -30,47 +30,45 @@ static bool same_content(const char *path, const char *content, mode_t mode) {
         return length == strlen(content) && memcmp(old, content, length) == 0;
 }
 
-/* The errno behind a GFileError (EIO when GLib did not say). */
-static int errno_from_file_error(const GError *e) {
-        static const struct {
-                GFileError code;
-                int errno_value;
-        } map[] = {
-                { G_FILE_ERROR_EXIST, EEXIST }, { G_FILE_ERROR_ISDIR, EISDIR },
-                { G_FILE_ERROR_ACCES, EACCES }, { G_FILE_ERROR_NAMETOOLONG, ENAMETOOLONG },
-                { G_FILE_ERROR_NOENT, ENOENT }, { G_FILE_ERROR_NOTDIR, ENOTDIR },
-                { G_FILE_ERROR_ROFS, EROFS },   { G_FILE_ERROR_LOOP, ELOOP },
-                { G_FILE_ERROR_NOSPC, ENOSPC }, { G_FILE_ERROR_NOMEM, ENOMEM },
-                { G_FILE_ERROR_MFILE, EMFILE }, { G_FILE_ERROR_NFILE, ENFILE },
-                { G_FILE_ERROR_BADF, EBADF },   { G_FILE_ERROR_INVAL, EINVAL },
-                { G_FILE_ERROR_PERM, EPERM },   { G_FILE_ERROR_INTR, EINTR },
-                { G_FILE_ERROR_IO, EIO },
-        };
-
-        if (e && e->domain == G_FILE_ERROR)
-                for (size_t i = 0; i < G_N_ELEMENTS(map); i++)
-                        if (map[i].code == (GFileError) e->code)
-                                return map[i].errno_value;
-        return EIO;
-}
-
 int ovh_file_write_atomic(const char *path, const char *data, size_t length, mode_t mode) {
-        g_autoptr(GError) gerror = NULL;
         g_autofree char *dir = g_path_get_dirname(path);
+        g_autofree char *tmp = g_strconcat(path, ".XXXXXX", NULL);
+        size_t done = 0;
+        int fd, e;
 
-        /* GLib creates its temporary file with open(mode), which the umask
-         * narrows; the reader (the account, for 0644) needs the mode as
-         * given. The programs are single-threaded where they write. */
-        mode_t old_umask = umask(0);
-        gboolean ok = g_file_set_contents_full(path, data, (gssize) length,
-                                               G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, (int) mode,
-                                               &gerror);
-        umask(old_umask);
-        if (!ok)
-                return -errno_from_file_error(gerror);
-        /* GLib syncs the file, not the rename in the directory. */
+        /* Our own temporary file, not g_file_set_contents_full(): GLib 2.84
+         * (Debian 13) gives the file it replaces the old file's mode, not
+         * `mode`. fchmod: the umask narrows the mode open() was given, and
+         * the reader (the account, for 0644) needs the mode as given. */
+        fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, (int) mode);
+        if (fd < 0)
+                return -errno;
+        if (fchmod(fd, mode) < 0)
+                goto fail;
+        while (done < length) {
+                ssize_t n = write(fd, data + done, length - done);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        goto fail;
+                done += (size_t) n;
+        }
+        if (fsync(fd) < 0)
+                goto fail;
+        e = close(fd);
+        fd = -1;
+        if (e < 0 || rename(tmp, path) < 0)
+                goto fail;
+        /* The rename must survive a crash too. */
         ovh_fsync_directory(dir);
         return 0;
+
+fail:
+        e = errno ? errno : EIO;
+        if (fd >= 0)
+                close(fd);
+        (void) unlink(tmp);
+        return -e;
 }
 
 int ovh_file_replace(const char *path, const char *content, mode_t mode, GError **error) {

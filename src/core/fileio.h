@@ -4,9 +4,9 @@
 #include <glib.h>
 #include <sys/types.h>
 
-/* Replaces PATH with DATA atomically and durably: g_file_set_contents_full()
- * with CONSISTENT|DURABLE (a temporary "PATH.XXXXXX" in the same directory,
- * fsync, rename), then an fsync of the directory. Mode exactly `mode`
+/* Replaces PATH with DATA atomically and durably: a temporary
+ * "PATH.XXXXXX" in the same directory, fsync, rename, then an fsync of the
+ * directory. Mode exactly `mode`
  * (the umask does not narrow it), owned by the caller. The temporary
  * name does not end in ".conf", so systemd's drop-in and tmpfiles.d
  * readers and our launcher.conf.d reader skip it, and it holds a '.',

@@ -129,6 +129,77 @@ PKG_CROSS_DEPS_arm64=(crossbuild-essential-arm64 libsystemd-dev:arm64 libcap-dev
 # needs the GSSAPI headers for arm64).
 # shellcheck disable=SC2034
 PKG_PAYLOAD_DEPS_arm64=(g++-aarch64-linux-gnu libkrb5-dev:arm64)
+# ---------------------------------------------------------------- another Debian release
+# The packages are also built and linted on Debian 13 (trixie): in a root
+# of that release made with debootstrap and cached in PKG_CACHE/root-SUITE.
+# It holds what the build of openvscode-host and lintian need;
+# dpkg-buildpackage checks the Build-Depends in it.
+# shellcheck disable=SC2034
+PKG_ROOT_DEPS=(debhelper dpkg-dev lintian meson ninja-build pkgconf
+    libsystemd-dev libcap-dev libseccomp-dev libglib2.0-dev python3 systemd)
+
+# pkg_release_root SUITE: builds the root if it is missing or was made
+# another way, then sets PKG_ROOT and holds a shared lock on it (fd
+# PKG_ROOT_FD, inherited by the children) until the process exits, so it is
+# not replaced while a build or lintian uses it.
+PKG_ROOT='' PKG_ROOT_FD=''
+pkg_release_root() {
+    local suite=$1 root key tmp
+    [[ $suite =~ ^[a-z]+$ ]] || pkg_die "$suite is not a Debian suite name"
+    root=$PKG_CACHE/root-$suite
+    key="1 $suite $(pkg_build_arch) ${PKG_ROOT_DEPS[*]}"
+    mkdir -p "$PKG_CACHE"
+    exec {PKG_ROOT_FD}>"$PKG_CACHE/.root-$suite.lock"
+    flock -s "$PKG_ROOT_FD"
+    if [[ "$(cat "$root/.ovh-root-key" 2>/dev/null)" != "$key" ]]; then
+        flock -x "$PKG_ROOT_FD"
+        if [[ "$(cat "$root/.ovh-root-key" 2>/dev/null)" != "$key" ]]; then
+            rm -rf "$root".new.*
+            tmp=$(mktemp -d "$root.new.XXXXXX")
+            chmod 0755 "$tmp"
+            pkg_log "building the $suite root $root with debootstrap and apt-get (a few minutes)"
+            # The build dependencies through apt in the new root, not
+            # debootstrap --include: debootstrap does not resolve virtual
+            # packages (lintian's libnet-ssleay-perl needs perl-openssl-abi-3).
+            if ! debootstrap --variant=minbase "$suite" "$tmp" \
+                "${OVH_DEBIAN_MIRROR:-http://deb.debian.org/debian}" >"$tmp.log" 2>&1 ||
+                ! cp /etc/resolv.conf "$tmp/etc/resolv.conf" ||
+                ! PKG_ROOT=$tmp pkg_in_root / env DEBIAN_FRONTEND=noninteractive sh -c \
+                    'apt-get update -q && apt-get install -y -q --no-install-recommends build-essential "$@"' \
+                    sh "${PKG_ROOT_DEPS[@]}" >>"$tmp.log" 2>&1; then
+                tail -n 30 "$tmp.log" >&2
+                rm -rf "$tmp" "$tmp.log"
+                return 1
+            fi
+            rm -f "$tmp.log"
+            PKG_ROOT=$tmp pkg_in_root / apt-get clean
+            rm -rf "$tmp"/var/lib/apt/lists/*
+            mkdir -p "$tmp/build"
+            printf '%s\n' "$key" >"$tmp/.ovh-root-key"
+            rm -rf "$root"
+            mv "$tmp" "$root"
+        fi
+        flock -s "$PKG_ROOT_FD"
+    fi
+    PKG_ROOT=$root
+}
+
+# pkg_in_root DIR COMMAND...: runs COMMAND in PKG_ROOT with DIR (a path
+# inside the root) as its working directory, in a private mount namespace
+# with /proc, /dev and a fresh /tmp.
+pkg_in_root() {
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    unshare --mount --propagation private sh -c '
+        set -e
+        root=$1 dir=$2
+        shift 2
+        mount -t proc proc "$root/proc"
+        mount --rbind /dev "$root/dev"
+        mount -t tmpfs tmpfs "$root/tmp"
+        exec chroot "$root" sh -c "cd \"\$0\" && exec \"\$@\"" "$dir" "$@"
+    ' sh "$PKG_ROOT" "$@"
+}
+
 pkg_install_deps() {
     local missing=() p
     for p in "$@"; do

@@ -11,20 +11,37 @@
 # Environment:
 #   OVH_CACHE           cache directory outside the checkout (default /var/cache/openvscode-host)
 #   OVH_DEBIAN_MIRROR   mirror for debootstrap (default http://deb.debian.org/debian)
+#   OVH_DEBIAN          the root's Debian release: bookworm (12, the default)
+#                       or trixie (13); scripts/test runs the suite on both
 
 OVH_CACHE=${OVH_CACHE:-/var/cache/openvscode-host}
 OVH_DEBIAN_MIRROR=${OVH_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-OVH_SUITE=bookworm
+case ${OVH_DEBIAN:-bookworm} in
+    bookworm | 12) OVH_SUITE=bookworm ;;
+    trixie | 13) OVH_SUITE=trixie ;;
+    *) printf 'lib-nspawn: OVH_DEBIAN=%s: bookworm (12) or trixie (13)\n' "$OVH_DEBIAN" >&2; exit 64 ;;
+esac
 
 # The runtime dependencies of the package and of the suite itself. They are
 # preinstalled in the cached root so that a test boot needs no network
 # (--private-network) and costs seconds, not minutes.
 OVH_ROOT_PACKAGES=(systemd systemd-sysv dbus iproute2 netcat-openbsd curl nodejs
     libglib2.0-0 libcap2 libseccomp2 libsystemd0 git procps)
-# Bump the first field when the way the root is made changes; the package
-# list is part of the key, so changing it rebuilds the cache by itself.
+# Debian 13 renamed the libraries whose ABI has a time_t (64-bit time_t,
+# "t64"); the new names provide the old ones, but debootstrap wants real
+# package names.
+if [[ $OVH_SUITE == trixie ]]; then
+    for ovh_i in "${!OVH_ROOT_PACKAGES[@]}"; do
+        [[ ${OVH_ROOT_PACKAGES[ovh_i]} == libglib2.0-0 ]] && OVH_ROOT_PACKAGES[ovh_i]=libglib2.0-0t64
+    done
+    unset ovh_i
+fi
+# Bump the first field when the way the root is made changes; the suite and
+# the package list are part of the key, so changing them rebuilds the cache
+# by itself. Bookworm's root keeps its old path.
 OVH_ROOT_KEY="4 $OVH_SUITE $(uname -m) ${OVH_ROOT_PACKAGES[*]}"
 OVH_ROOT=$OVH_CACHE/nspawn-root
+[[ $OVH_SUITE == bookworm ]] || OVH_ROOT=$OVH_CACHE/nspawn-root-$OVH_SUITE
 
 nspawn_log() { printf '# %s\n' "$*" >&2; }
 
@@ -48,7 +65,7 @@ nspawn_possible() {
 # builders (the packaging suite uses the same root).
 nspawn_build_root() {
     mkdir -p "$OVH_CACHE"
-    local lock=$OVH_CACHE/.nspawn-root.lock
+    local lock=$OVH_CACHE/.${OVH_ROOT##*/}.lock
     exec {lockfd}>"$lock"
     flock "$lockfd"
     if [[ -f $OVH_ROOT/.ovh-root-key && "$(cat "$OVH_ROOT/.ovh-root-key")" == "$OVH_ROOT_KEY" ]]; then
@@ -56,13 +73,13 @@ nspawn_build_root() {
         return 0
     fi
     # Under the lock, other builders' leftovers are from runs that died.
-    rm -rf "$OVH_CACHE"/nspawn-root.new.* "$OVH_CACHE"/nspawn-root.old.*
+    rm -rf "$OVH_ROOT".new.* "$OVH_ROOT".old.*
     local tmp
-    tmp=$(mktemp -d "$OVH_CACHE/nspawn-root.new.XXXXXX")
+    tmp=$(mktemp -d "$OVH_ROOT.new.XXXXXX")
     # mktemp makes it 0700: as the container's / that would lock every
     # account but root out of the whole file system (dbus-daemon hangs).
     chmod 0755 "$tmp"
-    nspawn_log "building $OVH_ROOT with debootstrap (about 3 minutes)"
+    nspawn_log "building $OVH_ROOT ($OVH_SUITE) with debootstrap (about 3 minutes)"
     local include
     include=$(IFS=,; echo "${OVH_ROOT_PACKAGES[*]}")
     if ! debootstrap --variant=minbase --include="$include" \
@@ -83,7 +100,7 @@ nspawn_build_root() {
     rm -rf "$tmp"/var/lib/apt/lists/*
     : >"$tmp/etc/machine-id"
     printf '%s\n' "$OVH_ROOT_KEY" >"$tmp/.ovh-root-key"
-    local old=$OVH_CACHE/nspawn-root.old.$$
+    local old=$OVH_ROOT.old.$$
     if [[ -e $OVH_ROOT ]]; then
         mv "$OVH_ROOT" "$old"
     fi
@@ -91,6 +108,33 @@ nspawn_build_root() {
     rm -rf "$old"
     exec {lockfd}>&-
     nspawn_log "cached root ready: $OVH_ROOT"
+}
+
+# nspawn_debs NAME PACKAGE...: .deb files of the root's release for packages
+# a test installs into its copy of the root (nginx, sudo...), downloaded
+# once from the root's archive, not the host's, into OVH_CACHE/NAME-debs
+# (bookworm) or OVH_CACHE/NAME-debs-SUITE. Prints the directory.
+nspawn_debs() {
+    local name=$1 dir p missing=() apt rc=0
+    shift
+    dir=$OVH_CACHE/$name-debs
+    [[ $OVH_SUITE == bookworm ]] || dir+=-$OVH_SUITE
+    for p; do
+        compgen -G "$dir/${p}_*.deb" >/dev/null || missing+=("$p")
+    done
+    if ((${#missing[@]})); then
+        mkdir -p "$dir"
+        apt=$(mktemp -d "$OVH_CACHE/.apt-$OVH_SUITE.XXXXXX")
+        mkdir -p "$apt"/state/lists/partial "$apt"/cache/archives/partial
+        printf 'deb %s %s main\n' "$OVH_DEBIAN_MIRROR" "$OVH_SUITE" >"$apt/sources.list"
+        local opts=(-o "Dir::Etc::SourceList=$apt/sources.list" -o "Dir::Etc::SourceParts=-"
+            -o "Dir::State=$apt/state" -o "Dir::Cache=$apt/cache" -o "Debug::NoLocking=1"
+            -o "APT::Sandbox::User=root")
+        apt-get "${opts[@]}" -q update >&2 && (cd "$dir" && apt-get "${opts[@]}" -q download "${missing[@]}") >&2 || rc=1
+        rm -rf "$apt"
+        ((rc == 0)) || return 1
+    fi
+    printf '%s\n' "$dir"
 }
 
 # A scratch copy of the cached root under DIR/root, on the same file system

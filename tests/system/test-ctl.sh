@@ -77,13 +77,7 @@ nspawn_payload
 
 # sudo is not part of the cached root: its .deb, fetched once from Debian's
 # archive into the cache, is installed into this test's copy.
-DEBS=$OVH_CACHE/ctl-debs
-if ! compgen -G "$DEBS/sudo_*.deb" >/dev/null; then
-    mkdir -p "$DEBS"
-    (cd "$DEBS" && apt-get download sudo) >"$WORK/apt.log" 2>&1 ||
-        (apt-get update -q && cd "$DEBS" && apt-get download sudo) >>"$WORK/apt.log" 2>&1 ||
-        { cat "$WORK/apt.log"; bail "cannot download sudo's .deb into $DEBS"; }
-fi
+DEBS=$(nspawn_debs ctl sudo 2>"$WORK/apt.log") || { cat "$WORK/apt.log"; bail "cannot download sudo's .deb ($OVH_SUITE)"; }
 wait "$ROOT_JOB" || { cat "$WORK/build-root.log"; ROOT_JOB=; bail "cannot build the cached root $OVH_ROOT"; }
 ROOT_JOB=
 nspawn_enter_cgroup

@@ -49,18 +49,9 @@ done
 # into the cache, go into this test's copy. nginx's libraries are already
 # in the root; caddy's dependencies are not (libnss3-tools for `caddy
 # trust`, media-types for its file server).
-DEBS=$OVH_CACHE/proxy-debs
 PROXY_PACKAGES=(nginx nginx-common caddy libnss3-tools libnss3 libnspr4 libsqlite3-0 media-types)
-missing=()
-for p in "${PROXY_PACKAGES[@]}"; do
-    compgen -G "$DEBS/${p}_*.deb" >/dev/null || missing+=("$p")
-done
-if ((${#missing[@]})); then
-    mkdir -p "$DEBS"
-    (cd "$DEBS" && apt-get download "${missing[@]}") >"$WORK/apt.log" 2>&1 ||
-        (apt-get update -q && cd "$DEBS" && apt-get download "${missing[@]}") >>"$WORK/apt.log" 2>&1 ||
-        { cat "$WORK/apt.log"; bail "cannot download ${missing[*]} into $DEBS"; }
-fi
+DEBS=$(nspawn_debs proxy "${PROXY_PACKAGES[@]}" 2>"$WORK/apt.log") ||
+    { cat "$WORK/apt.log"; bail "cannot download ${PROXY_PACKAGES[*]} ($OVH_SUITE)"; }
 
 # ---------------------------------------------------------------- install
 mkdir -p "$ROOT/tmp/proxy-debs"
