@@ -10,11 +10,12 @@
 # complete (an interrupted build never leaves a part a later run would take
 # for a good one):
 #
-#   root/           debootstrap --arch=arm64 bookworm with the runtime packages
+#   root/           debootstrap --arch=arm64 trixie with the runtime packages
 #   root.img        ext4 image of root/ plus the unit that runs the suite at boot
-#   kernel-KV/      Debian's arm64 kernel and the modules the initramfs loads
+#   kernel-KV/      Debian trixie's arm64 kernel and the modules the initramfs loads
 #   initrd-KV.gz    busybox initramfs: virtio and ext4 modules, then switch_root
 #   debs/           the downloaded kernel and busybox packages
+#   apt-trixie/     apt's package lists of trixie for arm64 (the kernel's)
 #
 # Environment:
 #   OVH_CACHE           cache directory outside the checkout (default /var/cache/openvscode-host)
@@ -24,13 +25,16 @@ ARM64_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OVH_CACHE=${OVH_CACHE:-/var/cache/openvscode-host}
 OVH_DEBIAN_MIRROR=${OVH_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 ARM64_CACHE=$OVH_CACHE/arm64
-ARM64_SUITE=bookworm
+ARM64_SUITE=trixie
 
-# What the package needs at run time, and what the in-guest suite uses
-# (curl, ss from iproute2). apt is in every debootstrap root: the suite
-# installs the .deb with it, offline, so every dependency must be here.
-ARM64_ROOT_PACKAGES=(systemd systemd-sysv dbus nodejs libglib2.0-0 libcap2 libseccomp2 libsystemd0
-    curl iproute2)
+# What the packages need at run time, and what the in-guest suite uses
+# (curl, ss from iproute2, ps from procps). apt is in every debootstrap
+# root: the suite installs the .deb files with it, offline, so every
+# dependency must be here: the launcher's libraries, and the server
+# payload's (its own node needs libstdc++ and libgcc; the kerberos module
+# GSSAPI). No nodejs: the server runs on the node its payload ships.
+ARM64_ROOT_PACKAGES=(systemd systemd-sysv dbus libglib2.0-0t64 libcap2 libseccomp2 libsystemd0
+    libstdc++6 libgcc-s1 libgssapi-krb5-2 libkrb5-3 curl iproute2 procps)
 # Bump the first field when the way the root is made changes; the package
 # list is part of the key, so changing it rebuilds the root by itself.
 ARM64_ROOT_KEY="1 $ARM64_SUITE arm64 ${ARM64_ROOT_PACKAGES[*]}"
@@ -245,14 +249,34 @@ arm64_download() {
     (cd "$dir" && apt-get -q -o APT::Sandbox::User=root download "$@") >&2
 }
 
-# The kernel version Debian's linux-image-arm64 points at now; with no
-# package lists (offline), the newest one already cached.
+# arm64_apt COMMAND ARGS...: apt-get or apt-cache on trixie's arm64
+# package lists, kept in the cache apart from the host's own apt (the host
+# may be another release). The signatures are checked with the host's
+# keyring (bookworm's debian-archive-keyring holds trixie's keys).
+ARM64_APT=$ARM64_CACHE/apt-$ARM64_SUITE
+arm64_apt() {
+    local command=$1
+    shift
+    mkdir -p "$ARM64_APT/lists/partial" "$ARM64_APT/cache/archives/partial"
+    [[ -f $ARM64_APT/status ]] || : >"$ARM64_APT/status"
+    printf 'deb %s %s main\n' "$OVH_DEBIAN_MIRROR" "$ARM64_SUITE" >"$ARM64_APT/sources.list"
+    "$command" -q -o Dir::Etc::SourceList="$ARM64_APT/sources.list" -o Dir::Etc::SourceParts=/nonexistent \
+        -o Dir::State::Lists="$ARM64_APT/lists" -o Dir::State::Status="$ARM64_APT/status" \
+        -o Dir::Cache="$ARM64_APT/cache" -o Debug::NoLocking=1 -o APT::Sandbox::User=root \
+        -o APT::Architecture=arm64 -o APT::Architectures::=arm64 "$@"
+}
+
+# The kernel version trixie's linux-image-arm64 points at now (its lists
+# refreshed once a day); offline, the newest one already cached.
 arm64_kernel_version() {
     local pkg
-    pkg=$(apt-cache depends linux-image-arm64:arm64 2>/dev/null |
+    if [[ -z $(find "$ARM64_APT/lists" -maxdepth 1 -name '*_Packages*' -mmin -1440 2>/dev/null) ]]; then
+        arm64_apt apt-get update >&2 || arm64_log "cannot refresh trixie's package lists; using what is cached"
+    fi
+    pkg=$(arm64_apt apt-cache depends linux-image-arm64 2>/dev/null |
         sed -n 's/^ *Depends: linux-image-\([0-9][^:]*-arm64\)\(:arm64\)\{0,1\}$/\1/p' | head -n 1)
     if [[ -z $pkg ]]; then
-        pkg=$(find "$ARM64_CACHE" -maxdepth 1 -name 'kernel-*' -type d -printf '%f\n' 2>/dev/null |
+        pkg=$(find "$ARM64_CACHE" -maxdepth 1 -name 'kernel-*+deb13-arm64' -type d -printf '%f\n' 2>/dev/null |
             sed 's/^kernel-//' | sort -V | tail -n 1)
     fi
     [[ -n $pkg ]] || return 1
@@ -287,7 +311,7 @@ arm64_fetch_kernel() {
     local deb
     deb=$(find "$ARM64_CACHE/debs" -name "linux-image-${kv}_*_arm64.deb" | head -n 1)
     if [[ -z $deb ]]; then
-        arm64_download "$ARM64_CACHE/debs" "linux-image-$kv:arm64" || return 1
+        (cd "$ARM64_CACHE/debs" && arm64_apt apt-get download "linux-image-$kv") >&2 || return 1
         deb=$(find "$ARM64_CACHE/debs" -name "linux-image-${kv}_*_arm64.deb" | head -n 1)
     fi
     [[ -n $deb ]] || return 1
