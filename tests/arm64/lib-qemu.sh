@@ -209,7 +209,7 @@ ARM64_GUEST_START=$ARM64_SRC/guest/mount-and-run
 # overlay), so runs can share it. Caller holds the lock.
 arm64_build_image() {
     local root=$ARM64_CACHE/root image=$ARM64_CACHE/root.img key
-    key="2 $ARM64_ROOT_KEY $(cat "$ARM64_GUEST_UNIT" "$ARM64_GUEST_START" | sha256sum | cut -d' ' -f1)"
+    key="3 $ARM64_ROOT_KEY $(cat "$ARM64_GUEST_UNIT" "$ARM64_GUEST_START" | sha256sum | cut -d' ' -f1)"
     if [[ -f $image.key && "$(cat "$image.key")" == "$key" ]]; then
         ARM64_IMAGE=$image
         return 0
@@ -219,6 +219,9 @@ arm64_build_image() {
     # The kernel has no autofs module in this machine: without the mask
     # systemd announces on the console that it cannot start it.
     ln -sf /dev/null "$root/etc/systemd/system/proc-sys-fs-binfmt_misc.automount"
+    # The root has no kernel modules (the initramfs loads the few the
+    # machine needs): trixie's systemd-modules-load fails without them.
+    ln -sf /dev/null "$root/etc/systemd/system/systemd-modules-load.service"
     mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
     ln -sf /etc/systemd/system/ovh-arm64-suite.service \
         "$root/etc/systemd/system/multi-user.target.wants/ovh-arm64-suite.service"
@@ -419,6 +422,9 @@ arm64_boot() {
     local work=$1 timeout=$2 console=$3 payload=$4 results=$5
     qemu-img create -q -f qcow2 -F raw -b "$ARM64_IMAGE" "$work/root.qcow2" || return 1
     local append="console=ttyAMA0 rw quiet loglevel=3 panic=1 systemd.mask=serial-getty@ttyAMA0.service"
+    # cache=unsafe on the root's overlay: it is thrown away after the run,
+    # and the guest's flushes (dpkg syncs each of the payload package's
+    # 9000 files) would each wait for the busy host's disk.
     # -cpu max: the richest CPU TCG offers, including AArch32 at EL0 when
     # this qemu has it; pauth-impdef: a cheaper pointer-authentication
     # algorithm (the architected one is slow to emulate).
@@ -427,7 +433,7 @@ arm64_boot() {
         -M virt -cpu max,pauth-impdef=on -smp 2 -m 2048 -accel tcg,thread=multi \
         -display none -monitor none -serial stdio -no-reboot \
         -kernel "$ARM64_KERNEL" -initrd "$ARM64_INITRD" -append "$append" \
-        -drive if=none,file="$work/root.qcow2",format=qcow2,id=root \
+        -drive if=none,file="$work/root.qcow2",format=qcow2,id=root,cache=unsafe \
         -device virtio-blk-pci,drive=root,serial=ovh-root \
         -drive if=none,file="$payload",format=raw,id=payload,readonly=on \
         -device virtio-blk-pci,drive=payload,serial=ovh-payload \
