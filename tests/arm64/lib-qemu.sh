@@ -5,7 +5,7 @@
 #
 #   tests/arm64/lib-qemu.sh prepare     # build or refresh every cached part
 #
-# The cache ($OVH_CACHE/arm64, default /var/cache/openvscode-host/arm64)
+# The cache ($OVH_CACHE/arm64-trixie, default /var/cache/openvscode-host/arm64-trixie)
 # holds, each keyed by what it is made from and renamed into place only when
 # complete (an interrupted build never leaves a part a later run would take
 # for a good one):
@@ -24,8 +24,11 @@
 ARM64_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OVH_CACHE=${OVH_CACHE:-/var/cache/openvscode-host}
 OVH_DEBIAN_MIRROR=${OVH_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-ARM64_CACHE=$OVH_CACHE/arm64
 ARM64_SUITE=trixie
+# One cache per Debian release: a checkout that still boots another
+# release (an older branch, another CI job on the same machine) keeps its
+# own root and does not rebuild this one, nor this one its.
+ARM64_CACHE=$OVH_CACHE/arm64-$ARM64_SUITE
 
 # What the packages need at run time, and what the in-guest suite uses
 # (curl, ss from iproute2, ps from procps). apt is in every debootstrap
