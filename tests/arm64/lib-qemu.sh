@@ -5,16 +5,17 @@
 #
 #   tests/arm64/lib-qemu.sh prepare     # build or refresh every cached part
 #
-# The cache ($OVH_CACHE/arm64, default /var/cache/openvscode-host/arm64)
+# The cache ($OVH_CACHE/arm64-trixie, default /var/cache/openvscode-host/arm64-trixie)
 # holds, each keyed by what it is made from and renamed into place only when
 # complete (an interrupted build never leaves a part a later run would take
 # for a good one):
 #
-#   root/           debootstrap --arch=arm64 bookworm with the runtime packages
+#   root/           debootstrap --arch=arm64 trixie with the runtime packages
 #   root.img        ext4 image of root/ plus the unit that runs the suite at boot
-#   kernel-KV/      Debian's arm64 kernel and the modules the initramfs loads
+#   kernel-KV/      Debian trixie's arm64 kernel and the modules the initramfs loads
 #   initrd-KV.gz    busybox initramfs: virtio and ext4 modules, then switch_root
 #   debs/           the downloaded kernel and busybox packages
+#   apt-trixie/     apt's package lists of trixie for arm64 (the kernel's)
 #
 # Environment:
 #   OVH_CACHE           cache directory outside the checkout (default /var/cache/openvscode-host)
@@ -23,14 +24,20 @@
 ARM64_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OVH_CACHE=${OVH_CACHE:-/var/cache/openvscode-host}
 OVH_DEBIAN_MIRROR=${OVH_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-ARM64_CACHE=$OVH_CACHE/arm64
-ARM64_SUITE=bookworm
+ARM64_SUITE=trixie
+# One cache per Debian release: a checkout that still boots another
+# release (an older branch, another CI job on the same machine) keeps its
+# own root and does not rebuild this one, nor this one its.
+ARM64_CACHE=$OVH_CACHE/arm64-$ARM64_SUITE
 
-# What the package needs at run time, and what the in-guest suite uses
-# (curl, ss from iproute2). apt is in every debootstrap root: the suite
-# installs the .deb with it, offline, so every dependency must be here.
-ARM64_ROOT_PACKAGES=(systemd systemd-sysv dbus nodejs libglib2.0-0 libcap2 libseccomp2 libsystemd0
-    curl iproute2)
+# What the packages need at run time, and what the in-guest suite uses
+# (curl, ss from iproute2, ps from procps). apt is in every debootstrap
+# root: the suite installs the .deb files with it, offline, so every
+# dependency must be here: the launcher's libraries, and the server
+# payload's (its own node needs libstdc++ and libgcc; the kerberos module
+# GSSAPI). No nodejs: the server runs on the node its payload ships.
+ARM64_ROOT_PACKAGES=(systemd systemd-sysv dbus libglib2.0-0t64 libcap2 libseccomp2 libsystemd0
+    libstdc++6 libgcc-s1 libgssapi-krb5-2 libkrb5-3 curl iproute2 procps)
 # Bump the first field when the way the root is made changes; the package
 # list is part of the key, so changing it rebuilds the root by itself.
 ARM64_ROOT_KEY="1 $ARM64_SUITE arm64 ${ARM64_ROOT_PACKAGES[*]}"
@@ -205,7 +212,7 @@ ARM64_GUEST_START=$ARM64_SRC/guest/mount-and-run
 # overlay), so runs can share it. Caller holds the lock.
 arm64_build_image() {
     local root=$ARM64_CACHE/root image=$ARM64_CACHE/root.img key
-    key="2 $ARM64_ROOT_KEY $(cat "$ARM64_GUEST_UNIT" "$ARM64_GUEST_START" | sha256sum | cut -d' ' -f1)"
+    key="3 $ARM64_ROOT_KEY $(cat "$ARM64_GUEST_UNIT" "$ARM64_GUEST_START" | sha256sum | cut -d' ' -f1)"
     if [[ -f $image.key && "$(cat "$image.key")" == "$key" ]]; then
         ARM64_IMAGE=$image
         return 0
@@ -215,6 +222,9 @@ arm64_build_image() {
     # The kernel has no autofs module in this machine: without the mask
     # systemd announces on the console that it cannot start it.
     ln -sf /dev/null "$root/etc/systemd/system/proc-sys-fs-binfmt_misc.automount"
+    # The root has no kernel modules (the initramfs loads the few the
+    # machine needs): trixie's systemd-modules-load fails without them.
+    ln -sf /dev/null "$root/etc/systemd/system/systemd-modules-load.service"
     mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
     ln -sf /etc/systemd/system/ovh-arm64-suite.service \
         "$root/etc/systemd/system/multi-user.target.wants/ovh-arm64-suite.service"
@@ -245,14 +255,34 @@ arm64_download() {
     (cd "$dir" && apt-get -q -o APT::Sandbox::User=root download "$@") >&2
 }
 
-# The kernel version Debian's linux-image-arm64 points at now; with no
-# package lists (offline), the newest one already cached.
+# arm64_apt COMMAND ARGS...: apt-get or apt-cache on trixie's arm64
+# package lists, kept in the cache apart from the host's own apt (the host
+# may be another release). The signatures are checked with the host's
+# keyring (bookworm's debian-archive-keyring holds trixie's keys).
+ARM64_APT=$ARM64_CACHE/apt-$ARM64_SUITE
+arm64_apt() {
+    local command=$1
+    shift
+    mkdir -p "$ARM64_APT/lists/partial" "$ARM64_APT/cache/archives/partial"
+    [[ -f $ARM64_APT/status ]] || : >"$ARM64_APT/status"
+    printf 'deb %s %s main\n' "$OVH_DEBIAN_MIRROR" "$ARM64_SUITE" >"$ARM64_APT/sources.list"
+    "$command" -q -o Dir::Etc::SourceList="$ARM64_APT/sources.list" -o Dir::Etc::SourceParts=/nonexistent \
+        -o Dir::State::Lists="$ARM64_APT/lists" -o Dir::State::Status="$ARM64_APT/status" \
+        -o Dir::Cache="$ARM64_APT/cache" -o Debug::NoLocking=1 -o APT::Sandbox::User=root \
+        -o APT::Architecture=arm64 -o APT::Architectures::=arm64 "$@"
+}
+
+# The kernel version trixie's linux-image-arm64 points at now (its lists
+# refreshed once a day); offline, the newest one already cached.
 arm64_kernel_version() {
     local pkg
-    pkg=$(apt-cache depends linux-image-arm64:arm64 2>/dev/null |
+    if [[ -z $(find "$ARM64_APT/lists" -maxdepth 1 -name '*_Packages*' -mmin -1440 2>/dev/null) ]]; then
+        arm64_apt apt-get update >&2 || arm64_log "cannot refresh trixie's package lists; using what is cached"
+    fi
+    pkg=$(arm64_apt apt-cache depends linux-image-arm64 2>/dev/null |
         sed -n 's/^ *Depends: linux-image-\([0-9][^:]*-arm64\)\(:arm64\)\{0,1\}$/\1/p' | head -n 1)
     if [[ -z $pkg ]]; then
-        pkg=$(find "$ARM64_CACHE" -maxdepth 1 -name 'kernel-*' -type d -printf '%f\n' 2>/dev/null |
+        pkg=$(find "$ARM64_CACHE" -maxdepth 1 -name 'kernel-*+deb13-arm64' -type d -printf '%f\n' 2>/dev/null |
             sed 's/^kernel-//' | sort -V | tail -n 1)
     fi
     [[ -n $pkg ]] || return 1
@@ -287,7 +317,7 @@ arm64_fetch_kernel() {
     local deb
     deb=$(find "$ARM64_CACHE/debs" -name "linux-image-${kv}_*_arm64.deb" | head -n 1)
     if [[ -z $deb ]]; then
-        arm64_download "$ARM64_CACHE/debs" "linux-image-$kv:arm64" || return 1
+        (cd "$ARM64_CACHE/debs" && arm64_apt apt-get download "linux-image-$kv") >&2 || return 1
         deb=$(find "$ARM64_CACHE/debs" -name "linux-image-${kv}_*_arm64.deb" | head -n 1)
     fi
     [[ -n $deb ]] || return 1
@@ -395,6 +425,9 @@ arm64_boot() {
     local work=$1 timeout=$2 console=$3 payload=$4 results=$5
     qemu-img create -q -f qcow2 -F raw -b "$ARM64_IMAGE" "$work/root.qcow2" || return 1
     local append="console=ttyAMA0 rw quiet loglevel=3 panic=1 systemd.mask=serial-getty@ttyAMA0.service"
+    # cache=unsafe on the root's overlay: it is thrown away after the run,
+    # and the guest's flushes (dpkg syncs each of the payload package's
+    # 9000 files) would each wait for the busy host's disk.
     # -cpu max: the richest CPU TCG offers, including AArch32 at EL0 when
     # this qemu has it; pauth-impdef: a cheaper pointer-authentication
     # algorithm (the architected one is slow to emulate).
@@ -403,7 +436,7 @@ arm64_boot() {
         -M virt -cpu max,pauth-impdef=on -smp 2 -m 2048 -accel tcg,thread=multi \
         -display none -monitor none -serial stdio -no-reboot \
         -kernel "$ARM64_KERNEL" -initrd "$ARM64_INITRD" -append "$append" \
-        -drive if=none,file="$work/root.qcow2",format=qcow2,id=root \
+        -drive if=none,file="$work/root.qcow2",format=qcow2,id=root,cache=unsafe \
         -device virtio-blk-pci,drive=root,serial=ovh-root \
         -drive if=none,file="$payload",format=raw,id=payload,readonly=on \
         -device virtio-blk-pci,drive=payload,serial=ovh-payload \

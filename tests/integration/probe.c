@@ -1166,7 +1166,11 @@ typedef struct {
 } Filter;
 
 /* All filters run; the most restrictive action wins (the kernel compares
- * the action bits as a signed number, KILL_PROCESS being the lowest). */
+ * the action bits as a signed number, KILL_PROCESS being the lowest). Of
+ * equal actions (two ERRNOs with different errnos) the most recently
+ * installed filter's wins: the kernel runs the newest first and replaces
+ * its answer only with a lower one. PTRACE_SECCOMP_GET_FILTER numbers the
+ * filters from the oldest (index 0), so here the later one wins a tie. */
 static uint32_t filters_run(const Filter *filters, size_t n, const struct seccomp_data *data) {
         uint32_t best = SECCOMP_RET_ALLOW;
 
@@ -1175,7 +1179,7 @@ static uint32_t filters_run(const Filter *filters, size_t n, const struct seccom
                 /* Cannot fail: filter_eval() checked every program. */
                 if (bpf_eval(filters[i].insns, filters[i].len, data, &r) < 0)
                         abort();
-                if ((int32_t) (r & SECCOMP_RET_ACTION_FULL) < (int32_t) (best & SECCOMP_RET_ACTION_FULL))
+                if ((int32_t) (r & SECCOMP_RET_ACTION_FULL) <= (int32_t) (best & SECCOMP_RET_ACTION_FULL))
                         best = r;
         }
         return best;
