@@ -46,6 +46,7 @@ static const KeySpec key_specs[] = {
         { "Server", "Telemetry", KEY_ENUM, "off|crash|error|all", FIELD(telemetry) },
         { "Server", "ExtraArguments", KEY_ARGUMENTS, NULL, FIELD(extra_arguments) },
         { "Server", "Extensions", KEY_EXTENSIONS, NULL, FIELD(extensions) },
+        { "Server", "AcceptMicrosoftLicense", KEY_BOOLEAN, NULL, FIELD(accept_microsoft_license) },
         { "Auth", "Mode", KEY_ENUM, "token|none", FIELD(auth_mode) },
         { "Auth", "Token", KEY_STRING, NULL, FIELD(token) },
         { "Auth", "TokenFile", KEY_PATH, NULL, FIELD(token_file) },

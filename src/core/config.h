@@ -24,6 +24,7 @@ typedef struct OvhConfig {
         char *telemetry; /* off|crash|error|all */
         char **extra_arguments;
         char **extensions; /* Extensions=: ids (publisher.name[@version]) or absolute .vsix paths */
+        bool accept_microsoft_license; /* Microsoft's server build runs only with it */
 
         /* [Auth] */
         OvhAuthMode auth_mode;

@@ -13,56 +13,71 @@ void ovh_payload_clear(OvhPayload *p) {
         g_clear_pointer(&p->node, g_free);
         g_clear_pointer(&p->server_main, g_free);
         g_clear_pointer(&p->version, g_free);
+        g_clear_pointer(&p->release, g_free);
+        g_clear_pointer(&p->chosen_by, g_free);
 }
 
 char *ovh_package_version(const char *json) {
-        /* package.json's top-level "version" comes before any nested one in
-         * every VS Code release; a full JSON parser is not worth a
-         * dependency in a privileged binary. */
-        const char *p = strstr(json, "\"version\"");
-        if (!p)
-                return NULL;
-        p += strlen("\"version\"");
-        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-                p++;
-        if (*p++ != ':')
-                return NULL;
-        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-                p++;
-        if (*p++ != '"')
-                return NULL;
-        const char *end = p;
-        while (*end && *end != '"' && (g_ascii_isalnum(*end) || strchr(".-+_", *end)))
-                end++;
-        if (*end != '"' || end == p)
-                return NULL;
-        return g_strndup(p, (gsize) (end - p));
+        g_autofree char *v = ovh_json_top_string(json, "version");
+        return ovh_server_version_valid(v) ? g_steal_pointer(&v) : NULL;
 }
 
-int ovh_payload_resolve(const char *root, const char *node, OvhPayload *ret, GError **error) {
-        ret->root = g_strdup(root ? root : OVH_DEFAULT_ROOT);
-        ret->server_main = g_build_filename(ret->root, "out", "server-main.js", NULL);
-        if (access(ret->server_main, R_OK) < 0)
-                return ovh_fail(error, EX_NOINPUT, errno,
-                                "server payload missing: %s not found; install the openvscode-server package "
-                                "or set [Server] Root= to an openvscode-server release tree",
-                                ret->server_main);
+int ovh_payload_resolve(const OvhConfig *config, const char *store_dir, OvhPayload *ret, GError **error) {
+        g_auto(OvhServerChoice) choice = {};
+        g_auto(OvhServerTree) tree = {};
 
-        if (node) {
-                ret->node = g_strdup(node);
-        } else {
-                g_autofree char *bundled = g_build_filename(ret->root, "node", NULL);
-                ret->node = g_strdup(access(bundled, X_OK) == 0 ? bundled : "/usr/bin/node");
+        ovh_server_choose(config, store_dir, &choice);
+        ret->chosen_by = g_strdup(choice.describe);
+        ret->root = g_strdup(choice.top);
+        if (choice.origin == OVH_SERVER_FROM_STORE) {
+                /* The entry itself, not `current`: a later switch must not
+                 * move the files under a running server. */
+                g_autofree char *real = realpath(choice.top, NULL);
+                if (real) {
+                        g_free(choice.top);
+                        choice.top = g_steal_pointer(&real);
+                }
         }
+        g_autofree char *main_js = g_build_filename(choice.top, "out", "server-main.js", NULL);
+        g_autofree char *lib_main_js = g_build_filename(choice.top, "lib", "vscode", "out", "server-main.js", NULL);
+        if (access(main_js, R_OK) < 0 && access(lib_main_js, R_OK) < 0) {
+                int e = errno;
+                if (choice.origin == OVH_SERVER_FROM_PACKAGE)
+                        return ovh_fail(error, EX_NOINPUT, e,
+                                        "no VS Code server: %s not found; install one with openvscodectl server "
+                                        "install code-server (or the openvscode-server package), or set [Server] "
+                                        "Root= to a server tree",
+                                        main_js);
+                return ovh_fail(error, EX_NOINPUT, e,
+                                "%s: no VS Code server at %s: neither out/server-main.js nor "
+                                "lib/vscode/out/server-main.js; point it at the directory a release unpacks to",
+                                choice.describe, choice.top);
+        }
+        int r = ovh_server_tree_detect(choice.top, &tree, error);
+        if (r < 0)
+                return r;
+        if (tree.kind == OVH_SERVER_KIND_MICROSOFT && !config->accept_microsoft_license)
+                return ovh_fail(error, EX_CONFIG, EPERM,
+                                "%s is Microsoft's VS Code server, which has its own licence "
+                                "(https://aka.ms/vscode-server-license); set [Server] AcceptMicrosoftLicense=yes "
+                                "once you accept it, or install another kind (openvscodectl server install "
+                                "code-server)",
+                                choice.top);
+        g_free(ret->root);
+        ret->root = g_strdup(tree.root);
+        ret->kind = tree.kind;
+        ret->server_main = g_build_filename(tree.root, "out", "server-main.js", NULL);
+        ret->version = g_steal_pointer(&tree.version);
+        ret->release = g_steal_pointer(&tree.release);
+
+        if (config->node)
+                ret->node = g_strdup(config->node);
+        else
+                ret->node = g_strdup(tree.node ? tree.node : "/usr/bin/node");
         if (access(ret->node, X_OK) < 0)
                 return ovh_fail(error, EX_NOINPUT, errno,
                                 "node missing: %s is not an executable (%s); install nodejs or set [Server] Node=",
                                 ret->node, g_strerror(errno));
-
-        g_autofree char *package_json = g_build_filename(ret->root, "package.json", NULL);
-        g_autofree char *json = NULL;
-        if (g_file_get_contents(package_json, &json, NULL, NULL))
-                ret->version = ovh_package_version(json);
         return 0;
 }
 

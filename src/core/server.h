@@ -5,22 +5,31 @@
 
 #include "account.h"
 #include "config.h"
+#include "server-store.h"
+#include "server-tree.h"
 
-/* The server payload ("Root"): an openvscode-server release tree or VS
- * Code's server from the npm package (lib/vscode). */
+/* The server payload: a VS Code server tree of one of the kinds
+ * (server-tree.h), chosen by precedence (ovh_server_choose). */
 typedef struct {
-        char *root;
+        OvhServerKind kind;
+        char *root; /* the directory with out/server-main.js */
         char *node;
         char *server_main; /* ROOT/out/server-main.js */
-        char *version; /* "version" of ROOT/package.json, or NULL */
+        char *version; /* VS Code's version (ROOT/package.json) */
+        char *release; /* the release's own version (code-server 4.139.1; else = version) */
+        char *chosen_by; /* how the tree was chosen (ovh_server_choose) */
 } OvhPayload;
 
 void ovh_payload_clear(OvhPayload *payload);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OvhPayload, ovh_payload_clear)
 
-/* Resolves Root= (default /usr/lib/openvscode-server) and Node= (default
- * ROOT/node when it exists, else /usr/bin/node); EX_NOINPUT when missing. */
-int ovh_payload_resolve(const char *root, const char *node, OvhPayload *ret, GError **error);
+/* Chooses the server tree ([Server] Root=, the store's current server in
+ * store_dir, the packaged one), tells its kind, and resolves Node= (default
+ * the tree's own node, else /usr/bin/node). EX_NOINPUT when the tree or
+ * node is missing, EX_DATAERR when the tree is no server of a known kind,
+ * EX_CONFIG for Microsoft's build without [Server] AcceptMicrosoftLicense=yes.
+ * On failure ret->root and ret->chosen_by still say what was tried. */
+int ovh_payload_resolve(const OvhConfig *config, const char *store_dir, OvhPayload *ret, GError **error);
 
 /* Reads "version" from a package.json text (pure). NULL if absent. */
 char *ovh_package_version(const char *json);

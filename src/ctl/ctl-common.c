@@ -291,7 +291,7 @@ int ctl_server_context_init(CtlServerContext *c, const CtlInstance *ci, GError *
         int r;
 
         *c = (CtlServerContext){ 0 };
-        r = ovh_payload_resolve(ci->config->root, ci->config->node, &c->payload, error);
+        r = ovh_payload_resolve(ci->config, OVH_SERVERS_DIR, &c->payload, error);
         if (r < 0)
                 return r;
         r = ovh_sandbox_program_for_config(ci->config, &ovh_prebuilt_filter, &c->filter, error);

@@ -93,10 +93,11 @@ int verb_status(int argc, char *argv[], GError **error) {
         printf("Service: %s %s (%s)\n", ci.service_unit, prop(service.active_state), prop(service.sub_state));
 
         OvhPayload payload = {};
-        if (ovh_payload_resolve(ci.config->root, ci.config->node, &payload, NULL) >= 0)
-                printf("Server: %s %s\n", payload.version ? payload.version : "unknown", payload.root);
+        if (ovh_payload_resolve(ci.config, OVH_SERVERS_DIR, &payload, NULL) >= 0)
+                printf("Server: %s %s (VS Code %s) %s, chosen by %s\n", ovh_server_kind_name(payload.kind),
+                       payload.release, payload.version, payload.root, payload.chosen_by);
         else
-                printf("Server: missing (%s)\n", payload.root);
+                printf("Server: missing (%s, chosen by %s)\n", payload.root, payload.chosen_by);
         ovh_payload_clear(&payload);
         printf("Account: %s uid=%u gid=%u home=%s\n", ci.account->name, (unsigned) ci.account->uid,
                (unsigned) ci.account->gid, ci.account->home);

@@ -232,10 +232,11 @@ static void print_version(void) {
 
         printf("openvscode-launcher %s\n", OVH_VERSION);
         (void) ovh_config_load(config, arg_config, false, NULL);
-        if (ovh_payload_resolve(config->root, config->node, &payload, NULL) >= 0)
-                printf("server %s (%s)\n", payload.version ? payload.version : "unknown", payload.root);
+        if (ovh_payload_resolve(config, OVH_SERVERS_DIR, &payload, NULL) >= 0)
+                printf("server %s %s (%s, %s)\n", ovh_server_kind_name(payload.kind), payload.release, payload.root,
+                       payload.chosen_by);
         else
-                printf("server not found (%s)\n", payload.root);
+                printf("server not found (%s, %s)\n", payload.root, payload.chosen_by);
 }
 
 /* Everything one start resolves and then uses, owned here. */
@@ -277,9 +278,11 @@ static void print_plan(const Launch *l) {
                 g_string_append_printf(g, "%s%u", i ? "," : "", (unsigned) account->groups[i]);
         g_autofree char *groups = g_string_free(g, FALSE);
 
-        printf("user=%s\nuid=%u\ngid=%u\ngroups=%s\nhome=%s\nnode=%s\nroot=%s\nserver_version=%s\n", account->name,
+        printf("user=%s\nuid=%u\ngid=%u\ngroups=%s\nhome=%s\nnode=%s\nroot=%s\n", account->name,
                (unsigned) account->uid, (unsigned) account->gid, groups, account->home, l->payload.node,
-               l->payload.root, l->payload.version ? l->payload.version : "unknown");
+               l->payload.root);
+        printf("server_kind=%s\nserver_version=%s\nserver_release=%s\nserver_chosen_by=%s\n",
+               ovh_server_kind_name(l->payload.kind), l->payload.version, l->payload.release, l->payload.chosen_by);
         printf("listen=%s%s\n", l->listen_socket.description, l->listen_socket.activated ? " (socket-activated)" : "");
         printf("token_source=%s\ntoken_origin=%s\n", ovh_token_source_name(l->token_source.kind),
                l->token_source.origin ? l->token_source.origin : "");
@@ -417,7 +420,7 @@ static int resolve(Launch *l, GError **error) {
         r = ovh_privileges_check_start(config, l->account, l->user_origin, error);
         if (r < 0)
                 return r;
-        r = ovh_payload_resolve(config->root, config->node, &l->payload, error);
+        r = ovh_payload_resolve(config, OVH_SERVERS_DIR, &l->payload, error);
         if (r < 0)
                 return r;
         {
@@ -553,7 +556,7 @@ static int run_cli(Launch *l, GError **error) {
         r = resolve_account(l, error);
         if (r < 0)
                 return r;
-        r = ovh_payload_resolve(l->config->root, l->config->node, &l->payload, error);
+        r = ovh_payload_resolve(l->config, OVH_SERVERS_DIR, &l->payload, error);
         if (r < 0)
                 return r;
         l->plan = (OvhServerPlan){

@@ -108,7 +108,7 @@ refused "root as the account" 78 "refusing to run the IDE as root" -- activated 
 c=$(conf u3 "$base""Group=no-such-group-ovh\n")
 refused "unknown account group" 67 "group no-such-group-ovh does not exist" -- activated -- "$LAUNCHER" -c "$c"
 c=$(conf p1 "[Server]\nRoot=$W/nothing\nNode=$W/node\n[Account]\nUser=$ACCOUNT\n")
-refused "missing payload" 66 "server payload missing: $W/nothing/out/server-main.js not found" -- activated -- "$LAUNCHER" -c "$c"
+refused "missing payload" 66 "no VS Code server at $W/nothing: neither out/server-main.js nor lib/vscode/out/server-main.js" -- activated -- "$LAUNCHER" -c "$c"
 c=$(conf p2 "[Server]\nRoot=$W/payload\nNode=$W/no-node\n[Account]\nUser=$ACCOUNT\n")
 refused "missing node" 66 "node missing: $W/no-node" -- activated -- "$LAUNCHER" -c "$c"
 c=$(conf t1 "$base[Auth]\nToken=bad token!\n")
