@@ -25,6 +25,8 @@ typedef enum {
         KEY_WORDS, /* whitespace-separated list */
         KEY_ENUM,
         KEY_EXTENSIONS, /* whitespace-separated extension ids or .vsix paths */
+        KEY_URL, /* https://... (http:// only to a loopback address) */
+        KEY_KEEP, /* a count of servers, 2 to 100 */
 } KeyType;
 
 typedef struct {
@@ -59,9 +61,12 @@ static const KeySpec key_specs[] = {
         { "Sandbox", "AllowSyscalls", KEY_WORDS, NULL, FIELD(allow_syscalls) },
         { "Sandbox", "DenySyscalls", KEY_WORDS, NULL, FIELD(deny_syscalls) },
         { "Sandbox", "AllowSudo", KEY_BOOLEAN, NULL, FIELD(allow_sudo) },
+        { "Update", "Mode", KEY_ENUM, "notify|apply", FIELD(update_mode) },
+        { "Update", "Keep", KEY_KEEP, NULL, FIELD(update_keep) },
+        { "Update", "Feed", KEY_URL, NULL, FIELD(update_feed) },
 };
 
-static const char *const known_groups[] = { "Server", "Auth", "Account", "Sandbox" };
+static const char *const known_groups[] = { "Server", "Auth", "Account", "Sandbox", "Update" };
 
 OvhConfig *ovh_config_new(void) {
         OvhConfig *config = g_new0(OvhConfig, 1);
@@ -70,6 +75,8 @@ OvhConfig *ovh_config_new(void) {
         config->seccomp = true;
         config->umask = 0022;
         config->telemetry = g_strdup("off");
+        config->update_mode = g_strdup("notify");
+        config->update_keep = 3;
         config->origins = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
         return config;
 }
@@ -78,6 +85,8 @@ void ovh_config_free(OvhConfig *config) {
         if (!config)
                 return;
         g_free(config->root);
+        g_free(config->update_mode);
+        g_free(config->update_feed);
         g_free(config->node);
         g_free(config->default_folder);
         g_free(config->base_path);
@@ -110,6 +119,31 @@ const char *ovh_config_origin(const OvhConfig *config, const char *group, const 
 
 void ovh_config_set_origin(OvhConfig *config, const char *group, const char *key, const char *origin) {
         g_hash_table_replace(config->origins, g_strdup_printf("%s.%s", group, key), g_strdup(origin));
+}
+
+bool ovh_feed_url_valid(const char *url) {
+        static const char *const loopback[] = { "127.0.0.1", "[::1]", "localhost" };
+        const char *host;
+
+        if (!url || strpbrk(url, " \t\"'<>\\") || ovh_has_control_chars(url))
+                return false;
+        if (g_str_has_prefix(url, "https://"))
+                host = url + strlen("https://");
+        else if (g_str_has_prefix(url, "http://"))
+                host = url + strlen("http://");
+        else
+                return false;
+        size_t n = strcspn(host, ":/?#");
+        if (n == 0 || host[0] == '@' || memchr(host, '@', strcspn(host, "/?#")))
+                return false; /* no credentials in a URL that is shown in messages */
+        if (g_str_has_prefix(url, "https://"))
+                return true;
+        if (host[0] == '[')
+                n = strcspn(host, "]") + 1;
+        for (size_t i = 0; i < G_N_ELEMENTS(loopback); i++)
+                if (strlen(loopback[i]) == n && strncmp(host, loopback[i], n) == 0)
+                        return true;
+        return false;
 }
 
 bool ovh_has_control_chars(const char *s) {
@@ -329,6 +363,28 @@ static int apply_value(OvhConfig *config, const KeySpec *spec, const char *value
                 g_ptr_array_add(list, NULL);
                 g_strfreev(*(char ***) field);
                 *(char ***) field = (char **) g_ptr_array_free(list, FALSE);
+                return 0;
+        }
+
+        case KEY_URL:
+                if (!ovh_feed_url_valid(value))
+                        return ovh_fail(error, EX_CONFIG, EINVAL,
+                                        "%s: [%s] %s=%s is not an https:// URL (plain http:// only to 127.0.0.1, "
+                                        "[::1] or localhost); give the feed's base URL such as "
+                                        "https://api.github.com",
+                                        where, spec->group, spec->key, value);
+                g_free(*(char **) field);
+                *(char **) field = g_strdup(value);
+                return 0;
+
+        case KEY_KEEP: {
+                guint64 n;
+                if (!g_ascii_string_to_unsigned(value, 10, 2, 100, &n, NULL))
+                        return ovh_fail(error, EX_CONFIG, EINVAL,
+                                        "%s: [%s] %s=%s is not a count from 2 to 100 (the current server and the "
+                                        "previous one always stay); write a number such as 3",
+                                        where, spec->group, spec->key, value);
+                *(unsigned *) field = (unsigned) n;
                 return 0;
         }
 

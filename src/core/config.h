@@ -45,6 +45,11 @@ typedef struct OvhConfig {
         char **deny_syscalls;
         bool allow_sudo;
 
+        /* [Update]: openvscodectl server update and its timer */
+        char *update_mode; /* notify|apply */
+        unsigned update_keep; /* installed servers kept, >= 2 */
+        char *update_feed; /* base URL of the release feeds; NULL: each kind's default */
+
         /* SUDO_PASSWORD / SUDO_PASSWORD_HASH from the environment (secrets:
          * never logged). Applied by `openvscode-launcher --prepare-unit`. */
         char *sudo_password;
@@ -77,6 +82,10 @@ int ovh_parse_umask(const char *text, mode_t *ret);
 /* yes/no/true/false/on/off/1/0; -EINVAL otherwise. */
 int ovh_parse_boolean(const char *text, bool *ret);
 /* True if `s` has an ASCII control character (below 0x20, or 0x7f). */
+/* A feed's URL: https://HOST..., or http:// to 127.0.0.1, [::1] or
+ * localhost (a local mirror, the tests); no user:password@. */
+bool ovh_feed_url_valid(const char *url);
+
 bool ovh_has_control_chars(const char *s);
 
 /* The linuxserver container's variables, so a docker-compose `environment:`

@@ -43,6 +43,40 @@ static void test_defaults(void) {
         g_assert_cmpuint(c->umask, ==, 0022);
         g_assert_cmpstr(c->telemetry, ==, "off");
         g_assert_cmpint(c->auth_mode, ==, OVH_AUTH_TOKEN);
+        g_assert_false(c->accept_microsoft_license);
+        g_assert_cmpstr(c->update_mode, ==, "notify");
+        g_assert_cmpuint(c->update_keep, ==, 3);
+        g_assert_null(c->update_feed);
+}
+
+static void test_update_keys(void) {
+        g_autoptr(OvhConfig) c = load_ok("[Server]\nAcceptMicrosoftLicense=yes\n"
+                                         "[Update]\nMode=apply\nKeep=5\nFeed=http://127.0.0.1:8080/api\n");
+        g_assert_true(c->accept_microsoft_license);
+        g_assert_cmpstr(c->update_mode, ==, "apply");
+        g_assert_cmpuint(c->update_keep, ==, 5);
+        g_assert_cmpstr(c->update_feed, ==, "http://127.0.0.1:8080/api");
+        static const char *const good[] = { "https://api.github.com", "https://mirror.example/gh/api/",
+                                            "http://localhost:3001", "http://[::1]:80/x", "http://127.0.0.1" };
+        for (size_t i = 0; i < G_N_ELEMENTS(good); i++)
+                g_assert_true(ovh_feed_url_valid(good[i]));
+        static const char *const bad[] = { "ftp://x",
+                                           "http://example.org/",
+                                           "http://127.0.0.1.evil.example/",
+                                           "http://localhost.evil/",
+                                           "https://user:pw@api.github.com",
+                                           "https://",
+                                           "https://a b",
+                                           "api.github.com",
+                                           "http://[::1" };
+        for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+                g_test_message("%s", bad[i]);
+                g_assert_false(ovh_feed_url_valid(bad[i]));
+        }
+        load_fails("[Update]\nFeed=http://mirror.lan/\n", 31, "/etc/t.conf:2", "not an https:// URL");
+        load_fails("[Update]\nKeep=1\n", 16, "/etc/t.conf:2", "from 2 to 100");
+        load_fails("[Update]\nKeep=many\n", 19, "Keep=many", "from 2 to 100");
+        load_fails("[Update]\nMode=auto\n", 19, "notify|apply", NULL);
 }
 
 static void test_all_keys(void) {
@@ -250,6 +284,7 @@ static void test_parsers(void) {
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/conf/defaults", test_defaults);
+        g_test_add_func("/conf/update-keys", test_update_keys);
         g_test_add_func("/conf/all-keys", test_all_keys);
         g_test_add_func("/conf/bad-values", test_bad_values);
         g_test_add_func("/conf/drop-ins", test_dropins);
