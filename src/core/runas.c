@@ -225,6 +225,8 @@ int ovh_server_cli_run_in_unit(sd_bus *bus, const OvhServerCliInUnit *cli, int *
         if (cli->instance)
                 g_ptr_array_add(argv, g_strdup_printf("--user=%s", cli->instance));
         g_ptr_array_add(argv, g_strdup("--run-cli"));
+        if (cli->server_root)
+                g_ptr_array_add(argv, g_strdup_printf("--server-root=%s", cli->server_root));
         g_ptr_array_add(argv, g_strdup("--"));
         for (char *const *a = cli->arguments; *a; a++)
                 g_ptr_array_add(argv, g_strdup(*a));

@@ -65,6 +65,7 @@ typedef struct {
         const OvhAccount *account;
         char *const *arguments;
         const char *verb; /* for the unit's description */
+        const char *server_root; /* non-NULL: this server tree, not the configured one (server install) */
         int timeout_sec;
 } OvhServerCliInUnit;
 

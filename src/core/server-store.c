@@ -186,6 +186,12 @@ static int remove_one(const char *path, const struct stat *st, int flag, struct 
         return unlink(path) < 0 ? -1 : 0;
 }
 
+int ovh_remove_recursive(const char *path) {
+        /* FTW_PHYS: a symlink in the tree is removed, never followed;
+         * FTW_MOUNT: never into another file system. */
+        return nftw(path, remove_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 ? -errno : 0;
+}
+
 int ovh_store_remove_tree(const char *dir, const char *entry, GError **error) {
         g_autofree char *path = g_build_filename(dir, entry, NULL);
         g_autofree char *away = g_strdup_printf("%s/.removing-%s.%d", dir, entry, (int) getpid());

@@ -60,6 +60,10 @@ const OvhStoredServer *ovh_store_find(GPtrArray *entries, const char *wanted, co
  * current and the previous one (oldest first). */
 GPtrArray *ovh_store_prunable(GPtrArray *entries, unsigned keep);
 
+/* Removes a directory tree without following a symbolic link or leaving
+ * the file system: 0 or -errno. */
+int ovh_remove_recursive(const char *path);
+
 /* Removes an entry's tree: renamed out of the way first, so that a
  * half-removed tree never looks like an entry; never follows a symlink. */
 int ovh_store_remove_tree(const char *dir, const char *entry, GError **error);

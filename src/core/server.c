@@ -24,9 +24,16 @@ char *ovh_package_version(const char *json) {
 
 int ovh_payload_resolve(const OvhConfig *config, const char *store_dir, OvhPayload *ret, GError **error) {
         g_auto(OvhServerChoice) choice = {};
-        g_auto(OvhServerTree) tree = {};
 
         ovh_server_choose(config, store_dir, &choice);
+        return ovh_payload_resolve_choice(config, &choice, ret, error);
+}
+
+int ovh_payload_resolve_choice(const OvhConfig *config, const OvhServerChoice *chosen, OvhPayload *ret,
+                               GError **error) {
+        g_auto(OvhServerChoice) choice = { chosen->origin, g_strdup(chosen->top), g_strdup(chosen->describe) };
+        g_auto(OvhServerTree) tree = {};
+
         ret->chosen_by = g_strdup(choice.describe);
         ret->root = g_strdup(choice.top);
         if (choice.origin == OVH_SERVER_FROM_STORE) {

@@ -31,6 +31,9 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OvhPayload, ovh_payload_clear)
  * On failure ret->root and ret->chosen_by still say what was tried. */
 int ovh_payload_resolve(const OvhConfig *config, const char *store_dir, OvhPayload *ret, GError **error);
 
+/* The same for a tree already chosen (the launcher's --server-root). */
+int ovh_payload_resolve_choice(const OvhConfig *config, const OvhServerChoice *choice, OvhPayload *ret, GError **error);
+
 /* Reads "version" from a package.json text (pure). NULL if absent. */
 char *ovh_package_version(const char *json);
 

@@ -348,6 +348,26 @@ int ctl_run_server_cli(const CtlServerContext *c, const CtlInstance *ci, const c
         return ovh_server_cli_run_in_unit(bus, &cli, ret_status, ret_out, ret_err, error);
 }
 
+int ctl_run_cli_in_unit(const CtlInstance *ci, const char *verb, const char *server_root, char *const *arguments,
+                        int timeout_sec, int *ret_status, GString **ret_out, GString **ret_err, GError **error) {
+        sd_bus *bus;
+        int r = ctl_require_systemd(error);
+        if (r >= 0)
+                r = ctl_bus(&bus, error);
+        if (r < 0)
+                return r;
+        OvhServerCliInUnit cli = {
+                .service = ci->service_unit,
+                .instance = ci->instance,
+                .account = ci->account,
+                .arguments = arguments,
+                .verb = verb,
+                .timeout_sec = timeout_sec,
+                .server_root = server_root,
+        };
+        return ovh_server_cli_run_in_unit(bus, &cli, ret_status, ret_out, ret_err, error);
+}
+
 int ctl_parse_user_option(const char *verb, const char *help, int argc, char *argv[], const char **user,
                           GError **error) {
         static const struct option options[] = {

@@ -30,6 +30,7 @@ int verb_sudo(int argc, char *argv[], GError **error);
 int verb_import_config(int argc, char *argv[], GError **error);
 int verb_status(int argc, char *argv[], GError **error);
 int verb_check(int argc, char *argv[], GError **error);
+int verb_server(int argc, char *argv[], GError **error);
 
 /* Output. */
 void ctl_warning(const char *format, ...) G_GNUC_PRINTF(1, 2);
@@ -109,6 +110,12 @@ int ctl_parse_user_option(const char *verb, const char *help, int argc, char *ar
  * *ret_out and *ret_err, unfiltered: print it with ctl_print_output. */
 int ctl_run_server_cli(const CtlServerContext *context, const CtlInstance *instance, const char *verb,
                        char *const *arguments, int *ret_status, GString **ret_out, GString **ret_err, GError **error);
+/* The same for root with another server tree than the configured one
+ * (`server_root`, NULL for the configured one): openvscodectl server
+ * install runs the tree's --version in the service's sandbox. */
+int ctl_run_cli_in_unit(const CtlInstance *instance, const char *verb, const char *server_root, char *const *arguments,
+                        int timeout_sec, int *ret_status, GString **ret_out, GString **ret_err, GError **error);
+
 /* A program's output on `stream`, with its control characters escaped
  * (ovh_printable_text): it cannot drive the admin's terminal. */
 void ctl_print_output(FILE *stream, const GString *text);

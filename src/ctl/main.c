@@ -30,6 +30,7 @@ static const struct {
         { "set-user", verb_set_user, "run the server as another account (PUID/PGID)" },
         { "sudo", verb_sudo, "sudo in the IDE's terminal (SUDO_PASSWORD): enable, disable, status" },
         { "import-config", verb_import_config, "migrate a container's /config volume" },
+        { "server", verb_server, "install, switch, roll back and update VS Code servers" },
         { "status", verb_status, "the service's state and the running server's sandbox" },
         { "check", verb_check, "check the configuration (the launcher's --check)" },
 };

@@ -63,6 +63,7 @@ static bool arg_check = false;
 static bool arg_prepare_unit = false;
 static bool arg_run_cli = false;
 static char **arg_cli_arguments = NULL; /* after --run-cli -- */
+static const char *arg_server_root = NULL; /* --run-cli with a tree being installed */
 
 static void help(void) {
         printf("openvscode-launcher [OPTIONS]\n\n"
@@ -76,13 +77,14 @@ static void help(void) {
                "                        SUDO_PASSWORD) and reload systemd (ExecStartPre=+), exit\n"
                "     --run-cli -- ARGS  run VS Code's CLI with ARGS as the account, sandboxed like\n"
                "                        the server (openvscodectl's extension verbs), instead of it\n"
+               "     --server-root=DIR  with --run-cli: the server tree DIR (openvscodectl server install)\n"
                "     --log-level=LEVEL  err, warning, notice, info or debug (default info)\n"
                "  -h --help             show this help\n"
                "     --version          show the launcher and server versions\n",
                OVH_CONFIG_FILE, OVH_DEFAULT_USER);
 }
 
-enum { ARG_LISTEN = 0x100, ARG_CHECK, ARG_PREPARE_UNIT, ARG_RUN_CLI, ARG_LOG_LEVEL, ARG_VERSION };
+enum { ARG_LISTEN = 0x100, ARG_CHECK, ARG_PREPARE_UNIT, ARG_RUN_CLI, ARG_SERVER_ROOT, ARG_LOG_LEVEL, ARG_VERSION };
 
 /* Returns 1 to continue, 0 to exit successfully, < 0 on a usage error. */
 static int parse_argv(int argc, char *argv[], bool *show_version, GError **error) {
@@ -93,6 +95,7 @@ static int parse_argv(int argc, char *argv[], bool *show_version, GError **error
                 { "check", no_argument, NULL, ARG_CHECK },
                 { "prepare-unit", no_argument, NULL, ARG_PREPARE_UNIT },
                 { "run-cli", no_argument, NULL, ARG_RUN_CLI },
+                { "server-root", required_argument, NULL, ARG_SERVER_ROOT },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -123,6 +126,12 @@ static int parse_argv(int argc, char *argv[], bool *show_version, GError **error
                         break;
                 case ARG_RUN_CLI:
                         arg_run_cli = true;
+                        break;
+                case ARG_SERVER_ROOT:
+                        if (!g_path_is_absolute(optarg))
+                                return ovh_fail(error, EX_USAGE, EINVAL, "--server-root=%s: give an absolute path",
+                                                optarg);
+                        arg_server_root = optarg;
                         break;
                 case ARG_LOG_LEVEL:
                         level = ovh_log_parse_level(optarg);
@@ -155,6 +164,10 @@ static int parse_argv(int argc, char *argv[], bool *show_version, GError **error
                 arg_cli_arguments = argv + optind;
                 return 1;
         }
+        if (arg_server_root)
+                return ovh_fail(error, EX_USAGE, EINVAL,
+                                "--server-root is for --run-cli (openvscodectl server install); set [Server] Root= "
+                                "to serve a tree");
         if (optind < argc)
                 return ovh_fail(error, EX_USAGE, EINVAL, "unexpected argument \"%s\"; see --help", argv[optind]);
         if (arg_prepare_unit && (arg_check || arg_listen || arg_user))
@@ -556,7 +569,15 @@ static int run_cli(Launch *l, GError **error) {
         r = resolve_account(l, error);
         if (r < 0)
                 return r;
-        r = ovh_payload_resolve(l->config, OVH_SERVERS_DIR, &l->payload, error);
+        if (arg_server_root) {
+                const OvhServerChoice staged = {
+                        .origin = OVH_SERVER_FROM_CONFIG,
+                        .top = (char *) arg_server_root,
+                        .describe = (char *) "--server-root",
+                };
+                r = ovh_payload_resolve_choice(l->config, &staged, &l->payload, error);
+        } else
+                r = ovh_payload_resolve(l->config, OVH_SERVERS_DIR, &l->payload, error);
         if (r < 0)
                 return r;
         l->plan = (OvhServerPlan){
