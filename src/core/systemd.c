@@ -341,6 +341,44 @@ int ovh_systemd_stop(sd_bus *bus, const char *unit, GError **error) {
         return run_job(bus, "StopUnit", "stop", unit, error);
 }
 
+static void bus_message_cleanup(sd_bus_message **m) {
+        sd_bus_message_unref(*m);
+}
+
+int ovh_systemd_running_units(sd_bus *bus, const char *pattern, char ***ret, GError **error) {
+        __attribute__((cleanup(bus_message_cleanup))) sd_bus_message *call = NULL, *reply = NULL;
+        sd_bus_error bus_error = SD_BUS_ERROR_NULL;
+        g_autoptr(GPtrArray) units = g_ptr_array_new_with_free_func(g_free);
+        const char *name;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &call, MANAGER_DEST, MANAGER_PATH, MANAGER_IFACE,
+                                           "ListUnitsByPatterns");
+        if (r >= 0)
+                r = sd_bus_message_append_strv(
+                        call, (char *[]){ (char *) "active", (char *) "activating", (char *) "reloading", NULL });
+        if (r >= 0)
+                r = sd_bus_message_append_strv(call, (char *[]){ (char *) pattern, NULL });
+        if (r >= 0)
+                r = sd_bus_call(bus, call, 0, &bus_error, &reply);
+        if (r < 0) {
+                int e = -r;
+                g_autofree char *why = g_strdup(bus_error.message ? bus_error.message : g_strerror(e));
+                sd_bus_error_free(&bus_error);
+                return ovh_fail(error, EX_UNAVAILABLE, e, "cannot list the units %s: %s", pattern, why);
+        }
+        r = sd_bus_message_enter_container(reply, 'a', "(ssssssouso)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(ssssssouso)", &name, NULL, NULL, NULL, NULL, NULL, NULL,
+                                                  NULL, NULL, NULL)) > 0)
+                g_ptr_array_add(units, g_strdup(name));
+        if (r < 0)
+                return ovh_fail(error, EX_PROTOCOL, -r, "systemd's list of units %s cannot be read: %s", pattern,
+                                g_strerror(-r));
+        g_ptr_array_add(units, NULL);
+        *ret = (char **) g_ptr_array_free(g_steal_pointer(&units), FALSE);
+        return 0;
+}
+
 /* The service's sandbox as the transient unit copies it. Not copied, on
  * purpose: User=, Group=, NoNewPrivileges=, CapabilityBoundingSet= and
  * AmbientCapabilities= (set for the account, see systemd.h), ExecStart= and

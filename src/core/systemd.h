@@ -69,6 +69,10 @@ int ovh_systemd_service_credential(sd_bus *bus, const char *unit, const char *na
 int ovh_systemd_try_restart(sd_bus *bus, const char *unit, GError **error);
 int ovh_systemd_stop(sd_bus *bus, const char *unit, GError **error);
 
+/* The names of the units matching `pattern` (a glob, e.g.
+ * openvscode-server@*.service) that are active, activating or reloading. */
+int ovh_systemd_running_units(sd_bus *bus, const char *pattern, char ***ret, GError **error);
+
 /* Running one command in a service's sandbox, the way `systemd-run
  * --pipe --wait` would, but with the sandbox copied from a loaded service:
  * a transient service (StartTransientUnit, mode "fail") named

@@ -348,6 +348,14 @@ int ctl_run_server_cli(const CtlServerContext *c, const CtlInstance *ci, const c
         return ovh_server_cli_run_in_unit(bus, &cli, ret_status, ret_out, ret_err, error);
 }
 
+int ctl_running_units(const char *pattern, char ***ret, GError **error) {
+        sd_bus *bus;
+        int r = ctl_bus(&bus, error);
+        if (r < 0)
+                return r;
+        return ovh_systemd_running_units(bus, pattern, ret, error);
+}
+
 int ctl_run_cli_in_unit(const CtlInstance *ci, const char *verb, const char *server_root, char *const *arguments,
                         int timeout_sec, int *ret_status, GString **ret_out, GString **ret_err, GError **error) {
         sd_bus *bus;

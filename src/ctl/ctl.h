@@ -48,6 +48,8 @@ int ctl_unit_state(const char *unit, OvhUnitState *ret);
 /* The unit file must be installed (LoadState=loaded), else EX_UNAVAILABLE. */
 int ctl_require_unit(const char *unit, GError **error);
 int ctl_try_restart(const char *unit, GError **error);
+/* The running units matching a glob (ovh_systemd_running_units). */
+int ctl_running_units(const char *pattern, char ***ret, GError **error);
 int ctl_stop(const char *unit, GError **error);
 bool ctl_unit_is_active(const char *unit);
 pid_t ctl_unit_main_pid(const char *unit);

@@ -138,16 +138,26 @@ static int server_list(bool json) {
 
 /* ------------------------------------------------------------ switching */
 
-static int restart_service(void) {
-        g_autoptr(GError) e = NULL;
-        /* A try-restart: a stopped service starts with the new server at
-         * its next connection anyway. */
-        if (ctl_try_restart(OVH_SERVICE_UNIT, &e) < 0) {
-                ctl_warning("the service was not restarted (%s); it serves the old server until it restarts",
-                            e->message);
-                return -1;
+/* The default service and every running per-user instance: each serves
+ * the store's current server unless its configuration names a Root=. A
+ * try-restart: a stopped service starts with the new server at its next
+ * connection anyway. */
+static void restart_services(void) {
+        g_auto(GStrv) instances = NULL;
+        g_autoptr(GError) list_error = NULL;
+        g_autoptr(GPtrArray) units = g_ptr_array_new();
+
+        g_ptr_array_add(units, (char *) OVH_SERVICE_UNIT);
+        if (ctl_running_units(OVH_TEMPLATE_PREFIX "*.service", &instances, &list_error) < 0)
+                ctl_warning("%s; restart the per-user instances by hand", list_error->message);
+        for (char **u = instances; u && *u; u++)
+                g_ptr_array_add(units, *u);
+        for (guint i = 0; i < units->len; i++) {
+                g_autoptr(GError) e = NULL;
+                if (ctl_try_restart(units->pdata[i], &e) < 0)
+                        ctl_warning("%s was not restarted (%s); it serves the old server until it restarts",
+                                    (const char *) units->pdata[i], e->message);
         }
-        return 0;
 }
 
 /* current := entry (previous := the old current), then prune. */
@@ -174,7 +184,7 @@ static int switch_to(const char *entry, unsigned keep, GError **error) {
                 return r;
         printf("current server: %s (%s %s, VS Code %s)%s%s\n", entry, ovh_server_kind_name(tree.kind), tree.release,
                tree.version, current ? "; previous: " : "", current ? current : "");
-        (void) restart_service();
+        restart_services();
 
         g_autoptr(GPtrArray) list = NULL;
         if (ovh_store_list(OVH_SERVERS_DIR, &list, NULL) >= 0) {

@@ -98,6 +98,17 @@ int verb_status(int argc, char *argv[], GError **error) {
                        payload.release, payload.version, payload.root, payload.chosen_by);
         else
                 printf("Server: missing (%s, chosen by %s)\n", payload.root, payload.chosen_by);
+        /* What the last `server update --check` or the timer found:
+         * "KIND VERSION", checked before it reaches the terminal. */
+        g_autofree char *update_note = g_build_filename(OVH_SERVERS_DIR, ".update-available", NULL);
+        g_autofree char *update = NULL;
+        g_auto(GStrv) kind_version = NULL;
+        OvhServerKind update_kind;
+        if (g_file_get_contents(update_note, &update, NULL, NULL))
+                kind_version = g_strsplit(g_strstrip(update), " ", -1);
+        if (kind_version && g_strv_length(kind_version) == 2 &&
+            ovh_server_kind_from_name(kind_version[0], &update_kind) == 0 && ovh_server_version_valid(kind_version[1]))
+                printf("Update available: %s (openvscodectl server update)\n", update);
         ovh_payload_clear(&payload);
         printf("Account: %s uid=%u gid=%u home=%s\n", ci.account->name, (unsigned) ci.account->uid,
                (unsigned) ci.account->gid, ci.account->home);
