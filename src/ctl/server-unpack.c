@@ -186,7 +186,9 @@ static int copy_data(struct archive *in, struct archive *out) {
                         return ARCHIVE_OK;
                 if (r < ARCHIVE_WARN)
                         return r;
-                if (archive_write_data_block(out, buf, size, offset) < ARCHIVE_WARN)
+                /* Anything short of OK: libarchive says WARN when a
+                 * write came up short (a full disk). */
+                if (archive_write_data_block(out, buf, size, offset) != ARCHIVE_OK)
                         return ARCHIVE_FATAL;
         }
 }
@@ -270,12 +272,14 @@ static int extract(const char *archive_path, const char *dest, GPtrArray *entrie
                 archive_entry_set_uid(ae, 0);
                 archive_entry_set_gid(ae, 0);
                 archive_entry_set_perm(ae, archive_entry_perm(ae) & 0755);
+                /* Every entry whole, or the install fails: a WARN here is
+                 * a file left short or empty. */
                 ar = archive_write_header(out, ae);
-                if (ar >= ARCHIVE_WARN)
+                if (ar == ARCHIVE_OK)
                         ar = copy_data(a, out);
-                if (ar >= ARCHIVE_WARN)
+                if (ar == ARCHIVE_OK)
                         ar = archive_write_finish_entry(out);
-                if (ar < ARCHIVE_WARN)
+                if (ar != ARCHIVE_OK)
                         r = write_failed(error, archive_path, dest, at, a, out);
         }
         if (fchdir(here) < 0 && r >= 0)

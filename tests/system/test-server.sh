@@ -133,8 +133,8 @@ NSPAWN_ARGS=(--private-network
     "--bind-ro=$CODIUM:/srv/$(basename "$CODIUM")"
     "--bind-ro=$ARM64:/srv/bad/$(basename "$ARM64")"
     # The store on a file system of its own and of a known size: the full
-    # disk case fills it. Three trees fit.
-    "--tmpfs=/var/lib/openvscode-host:mode=0755,size=2600M")
+    # disk case fills it. Three trees and a download fit.
+    "--tmpfs=/var/lib/openvscode-host:mode=0755,size=4G")
 
 # ---------------------------------------------------------------- helpers
 # expect_has DESCRIPTION TEXT PART: TEXT holds PART, literally.
@@ -182,7 +182,8 @@ IN systemd-run --quiet --unit=ovh-test-feed node "$TEST_DIR/feed-server.js" "$FE
 for _ in $(seq 100); do IN curl -s -o /dev/null "http://127.0.0.1:$FEED_PORT/" && break; sleep 0.1; done
 IN systemctl enable --now openvscode-server.socket >/dev/null 2>&1
 
-out=$(IN /usr/libexec/openvscode-launcher --check 2>&1 || true)
+LAUNCHER=$(cd "$ROOT" && find usr/lib* -name openvscode-launcher -type f | head -n 1)
+out=$(IN "/$LAUNCHER" --check 2>&1 || true)
 expect_has "before any install: --check names the packaged server, missing" "$out" "no VS Code server: /usr/lib/openvscode-server/out/server-main.js not found; install one with openvscodectl server install"
 expect_has "server list: nothing installed yet" "$(ctl server list)" "No server installed"
 
@@ -200,7 +201,7 @@ expect "install: the first connection answers 403 (no token)" "$code" 403
 diag "figure: server install code-server $t_installed s (feed, download of $(du -h "$OLD" | cut -f1), unpack, checks, --version in the sandbox); to the first answer $t_install_first s"
 expect "install: current is code-server-4.138.0-amd64" "$(current)" code-server-4.138.0-amd64
 expect "install: the server that answers is 4.138.0 (its commit)" "$(served_commit)" "$COMMIT_OLD"
-check=$(IN /usr/libexec/openvscode-launcher --check 2>&1 || true)
+check=$(IN "/$LAUNCHER" --check 2>&1 || true)
 expect_has "--check: server_kind=code-server" "$check" "server_kind=code-server"
 expect_has "--check: server_version=1.138.0, server_release=4.138.0" "$check" "server_version=1.138.0"$'\n'"server_release=4.138.0"
 expect_has "--check: chosen by openvscodectl server use" "$check" "server_chosen_by=openvscodectl server use ($STORE/current -> code-server-4.138.0-amd64)"
@@ -301,7 +302,8 @@ if ctl server remove code-server-4.138.0-amd64 >"$WORK/remove.out" 2>&1; then ok
 expect "remove: the previous link went with it" "$(IN readlink "$STORE/previous" 2>/dev/null || echo none)" none
 avail=$(IN df --output=avail -B1M /var/lib/openvscode-host | tail -1 | tr -d ' ')
 IN fallocate -l "$((avail - 120))M" /var/lib/openvscode-host/filler
-refused "a full disk while unpacking" 74 "the disk is full" ctl server install code-server@4.138.0
+refused "a full disk while downloading" 74 "the disk is full" ctl server install code-server@4.138.0
+refused "a full disk while unpacking (a local tarball)" 74 "the disk is full" ctl server install "/srv/bad/$(basename "$ARM64")"
 IN rm -f /var/lib/openvscode-host/filler
 expect "server list after all this: 4.139.1 (current) and the VSCodium tree" \
     "$(ctl server list --json | python3 -c 'import json, sys; print(" ".join(sorted(s["name"] + ("*" if s["current"] else "") for s in json.load(sys.stdin))))')" \
