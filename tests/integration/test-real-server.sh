@@ -14,6 +14,10 @@
 #   OVH_BUILD_DIR     meson build directory holding src/launcher/openvscode-launcher
 #                     (default ./build)
 #   OVH_VSCODE_ROOT   server payload (lib/vscode); default: scripts/provision-server
+#   OVH_VSCODE_VERSION  another VS Code, as a release tree with its own node
+#                     (scripts/provision-server-release, e.g. 1.139.1 on Node 24);
+#                     meson runs the test with 1.100.3 (the oldest supported
+#                     server, the default) and with today's 1.139.1
 #   CI=true           a skip for a reason CI can fix (not root) becomes a failure
 #
 # Needs root: it creates the throwaway account ovh-itest and the launcher
@@ -37,7 +41,15 @@ source "$SRCDIR/tests/integration/lib.sh"
 for tool in systemd-socket-activate curl node ss useradd runuser; do
     command -v "$tool" >/dev/null || bail "$tool not found"
 done
-ROOT=${OVH_VSCODE_ROOT:-$("$SRCDIR/scripts/provision-server")} || bail "scripts/provision-server failed"
+SERVER_NODE=/usr/bin/node
+if [[ -n ${OVH_VSCODE_VERSION:-} ]]; then
+    ROOT=$("$SRCDIR/scripts/provision-server-release" --arch amd64 --version "$OVH_VSCODE_VERSION") ||
+        bail "scripts/provision-server-release --version $OVH_VSCODE_VERSION failed"
+    SERVER_NODE=$ROOT/node
+else
+    ROOT=${OVH_VSCODE_ROOT:-$("$SRCDIR/scripts/provision-server")} || bail "scripts/provision-server failed"
+fi
+diag "VS Code $(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$ROOT/package.json" | head -n 1) at $ROOT, node $("$SERVER_NODE" --version)"
 [[ -f $ROOT/out/server-main.js ]] || bail "no VS Code server at $ROOT"
 
 
@@ -433,7 +445,7 @@ write_token_pattern "$token"
 cat >"$WORK/tokenfile.conf" <<EOF
 [Server]
 Root=$ROOT
-Node=/usr/bin/node
+Node=$SERVER_NODE
 
 [Auth]
 TokenFile=$WORK/token
@@ -476,7 +488,7 @@ rm -f "$STATE/token"
 cat >"$WORK/generated.conf" <<EOF
 [Server]
 Root=$ROOT
-Node=/usr/bin/node
+Node=$SERVER_NODE
 
 [Account]
 User=$ACCOUNT
