@@ -49,6 +49,7 @@ static const KeySpec key_specs[] = {
         { "Server", "ExtraArguments", KEY_ARGUMENTS, NULL, FIELD(extra_arguments) },
         { "Server", "Extensions", KEY_EXTENSIONS, NULL, FIELD(extensions) },
         { "Server", "AcceptMicrosoftLicense", KEY_BOOLEAN, NULL, FIELD(accept_microsoft_license) },
+        { "Server", "ExtensionsGallery", KEY_URL, NULL, FIELD(extensions_gallery) },
         { "Auth", "Mode", KEY_ENUM, "token|none", FIELD(auth_mode) },
         { "Auth", "Token", KEY_STRING, NULL, FIELD(token) },
         { "Auth", "TokenFile", KEY_PATH, NULL, FIELD(token_file) },
@@ -86,6 +87,7 @@ void ovh_config_free(OvhConfig *config) {
                 return;
         g_free(config->root);
         g_free(config->update_mode);
+        g_free(config->extensions_gallery);
         g_free(config->update_feed);
         g_free(config->node);
         g_free(config->default_folder);
@@ -370,9 +372,10 @@ static int apply_value(OvhConfig *config, const KeySpec *spec, const char *value
                 if (!ovh_feed_url_valid(value))
                         return ovh_fail(error, EX_CONFIG, EINVAL,
                                         "%s: [%s] %s=%s is not an https:// URL (plain http:// only to 127.0.0.1, "
-                                        "[::1] or localhost); give the feed's base URL such as "
-                                        "https://api.github.com",
-                                        where, spec->group, spec->key, value);
+                                        "[::1] or localhost); give a base URL such as %s",
+                                        where, spec->group, spec->key, value,
+                                        spec->offset == FIELD(extensions_gallery) ? "https://open-vsx.org"
+                                                                                  : "https://api.github.com");
                 g_free(*(char **) field);
                 *(char **) field = g_strdup(value);
                 return 0;

@@ -25,6 +25,7 @@ typedef struct OvhConfig {
         char **extra_arguments;
         char **extensions; /* Extensions=: ids (publisher.name[@version]) or absolute .vsix paths */
         bool accept_microsoft_license; /* Microsoft's server build runs only with it */
+        char *extensions_gallery; /* an Open VSX server's base URL; NULL: https://open-vsx.org */
 
         /* [Auth] */
         OvhAuthMode auth_mode;

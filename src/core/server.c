@@ -208,7 +208,52 @@ static GPtrArray *account_environ(const OvhServerPlan *plan) {
                 g_ptr_array_add(env, g_strdup("LANG=C.UTF-8"));
         if (plan->config->time_zone)
                 g_ptr_array_add(env, g_strdup_printf("TZ=%s", plan->config->time_zone));
+        ovh_server_gallery_environ(plan->payload->kind, plan->config->extensions_gallery, env);
         return env;
+}
+
+const char *ovh_server_gallery_base(const OvhConfig *config) {
+        return config->extensions_gallery ? config->extensions_gallery : OVH_DEFAULT_GALLERY;
+}
+
+bool ovh_server_gallery_settable(OvhServerKind kind) {
+        return kind == OVH_SERVER_KIND_CODE_SERVER || kind == OVH_SERVER_KIND_VSCODIUM;
+}
+
+void ovh_server_gallery_environ(OvhServerKind kind, const char *base, GPtrArray *env) {
+        g_autofree char *b = g_strdup(base ? base : OVH_DEFAULT_GALLERY);
+        while (g_str_has_suffix(b, "/"))
+                b[strlen(b) - 1] = '\0';
+        /* An Open VSX server's paths (open-vsx.org and a self-hosted one
+         * alike). The URL is validated ([Server] ExtensionsGallery=: no
+         * quote, backslash or space), so it goes into JSON as it is. */
+        g_autofree char *service = g_strdup_printf("%s/vscode/gallery", b);
+        g_autofree char *item = g_strdup_printf("%s/vscode/item", b);
+        g_autofree char *resource = g_strdup_printf("%s/vscode/unpkg/{publisher}/{name}/{version}/{path}", b);
+        g_autofree char *extension = g_strdup_printf("%s/vscode/gallery/{publisher}/{name}/latest", b);
+        switch (kind) {
+        case OVH_SERVER_KIND_CODE_SERVER:
+                /* code-server's product.ts reads EXTENSIONS_GALLERY, a JSON
+                 * object shaped like product.json's extensionsGallery. */
+                g_ptr_array_add(env, g_strdup_printf("EXTENSIONS_GALLERY={\"serviceUrl\":\"%s\",\"itemUrl\":\"%s\","
+                                                     "\"resourceUrlTemplate\":\"%s\",\"extensionUrlTemplate\":\"%s\","
+                                                     "\"controlUrl\":\"\",\"nlsBaseUrl\":\"\"}",
+                                                     service, item, resource, extension));
+                break;
+        case OVH_SERVER_KIND_VSCODIUM:
+                /* VSCodium's patch reads VSCODE_GALLERY_*. */
+                g_ptr_array_add(env, g_strdup_printf("VSCODE_GALLERY_SERVICE_URL=%s", service));
+                g_ptr_array_add(env, g_strdup_printf("VSCODE_GALLERY_ITEM_URL=%s", item));
+                g_ptr_array_add(env, g_strdup_printf("VSCODE_GALLERY_RESOURCE_URL_TEMPLATE=%s", resource));
+                g_ptr_array_add(env, g_strdup_printf("VSCODE_GALLERY_EXTENSION_URL_TEMPLATE=%s", extension));
+                g_ptr_array_add(env, g_strdup("VSCODE_GALLERY_CONTROL_URL="));
+                break;
+        default:
+                /* openvscode-server, VS Code and Microsoft's build read
+                 * product.json's extensionsGallery alone: Open VSX for
+                 * openvscode-server, Microsoft's Marketplace for its own. */
+                break;
+        }
 }
 
 char **ovh_server_environ(const OvhServerPlan *plan, pid_t pid, const char *listen_fdname) {

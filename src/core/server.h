@@ -63,6 +63,16 @@ char **ovh_server_environ(const OvhServerPlan *plan, pid_t pid, const char *list
  * `arguments`. The plan's sd_listen_js and token_file are not used. */
 char **ovh_server_cli_argv(const OvhServerPlan *plan, char *const *arguments);
 
+/* The extension gallery ([Server] ExtensionsGallery=, an Open VSX
+ * server; https://open-vsx.org by default), passed the way each kind takes
+ * it: EXTENSIONS_GALLERY (code-server), VSCODE_GALLERY_* (VSCodium); the
+ * other kinds read only their product.json (ovh_server_gallery_settable).
+ * Pure; the server's and the CLI's environment both carry it. */
+#define OVH_DEFAULT_GALLERY "https://open-vsx.org"
+void ovh_server_gallery_environ(OvhServerKind kind, const char *base, GPtrArray *env);
+bool ovh_server_gallery_settable(OvhServerKind kind);
+const char *ovh_server_gallery_base(const OvhConfig *config);
+
 /* Pure: the server's environment without LISTEN_*: for the CLI. */
 char **ovh_server_cli_environ(const OvhServerPlan *plan);
 

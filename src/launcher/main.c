@@ -296,6 +296,11 @@ static void print_plan(const Launch *l) {
                l->payload.root);
         printf("server_kind=%s\nserver_version=%s\nserver_release=%s\nserver_chosen_by=%s\n",
                ovh_server_kind_name(l->payload.kind), l->payload.version, l->payload.release, l->payload.chosen_by);
+        if (ovh_server_gallery_settable(l->payload.kind))
+                printf("extensions_gallery=%s\n", ovh_server_gallery_base(l->config));
+        else
+                printf("extensions_gallery=product.json (a %s server reads no other)\n",
+                       ovh_server_kind_name(l->payload.kind));
         printf("listen=%s%s\n", l->listen_socket.description, l->listen_socket.activated ? " (socket-activated)" : "");
         printf("token_source=%s\ntoken_origin=%s\n", ovh_token_source_name(l->token_source.kind),
                l->token_source.origin ? l->token_source.origin : "");

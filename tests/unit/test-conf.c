@@ -77,6 +77,9 @@ static void test_update_keys(void) {
         load_fails("[Update]\nKeep=1\n", 16, "/etc/t.conf:2", "from 2 to 100");
         load_fails("[Update]\nKeep=many\n", 19, "Keep=many", "from 2 to 100");
         load_fails("[Update]\nMode=auto\n", 19, "notify|apply", NULL);
+        load_fails("[Server]\nExtensionsGallery=open-vsx.org\n", 39, "/etc/t.conf:2", "such as https://open-vsx.org");
+        g_autoptr(OvhConfig) g = load_ok("[Server]\nExtensionsGallery=https://vsx.example.org\n");
+        g_assert_cmpstr(g->extensions_gallery, ==, "https://vsx.example.org");
 }
 
 static void test_all_keys(void) {

@@ -115,6 +115,48 @@ static void test_environ(void) {
         ovh_config_free(f.config);
 }
 
+static bool has(char **env, const char *entry) {
+        return g_strv_contains((const char *const *) env, entry);
+}
+
+static void test_gallery(void) {
+        Fixture f;
+        fixture_init(&f, NULL);
+        /* code-server: EXTENSIONS_GALLERY, Open VSX by default. */
+        f.payload.kind = OVH_SERVER_KIND_CODE_SERVER;
+        g_auto(GStrv) cs = ovh_server_environ(&f.plan, 1, "x");
+        g_assert_true(has(cs, "EXTENSIONS_GALLERY={\"serviceUrl\":\"https://open-vsx.org/vscode/gallery\","
+                              "\"itemUrl\":\"https://open-vsx.org/vscode/item\",\"resourceUrlTemplate\":"
+                              "\"https://open-vsx.org/vscode/unpkg/{publisher}/{name}/{version}/{path}\","
+                              "\"extensionUrlTemplate\":\"https://open-vsx.org/vscode/gallery/{publisher}/{name}/"
+                              "latest\",\"controlUrl\":\"\",\"nlsBaseUrl\":\"\"}"));
+        /* The CLI (install-extension) asks the same gallery. */
+        g_auto(GStrv) cli = ovh_server_cli_environ(&f.plan);
+        const char *gallery = NULL;
+        for (char **e = cs; *e; e++)
+                if (g_str_has_prefix(*e, "EXTENSIONS_GALLERY="))
+                        gallery = *e;
+        g_assert_nonnull(gallery);
+        g_assert_true(has(cli, gallery));
+        /* VSCodium: VSCODE_GALLERY_*, from the configured server. */
+        f.payload.kind = OVH_SERVER_KIND_VSCODIUM;
+        f.config->extensions_gallery = g_strdup("https://vsx.example.org/");
+        g_auto(GStrv) vc = ovh_server_environ(&f.plan, 1, "x");
+        g_assert_true(has(vc, "VSCODE_GALLERY_SERVICE_URL=https://vsx.example.org/vscode/gallery"));
+        g_assert_true(has(vc, "VSCODE_GALLERY_ITEM_URL=https://vsx.example.org/vscode/item"));
+        g_assert_true(has(vc, "VSCODE_GALLERY_RESOURCE_URL_TEMPLATE=https://vsx.example.org/vscode/unpkg/{publisher}/"
+                              "{name}/{version}/{path}"));
+        g_assert_true(has(vc, "VSCODE_GALLERY_EXTENSION_URL_TEMPLATE=https://vsx.example.org/vscode/gallery/"
+                              "{publisher}/{name}/latest"));
+        /* openvscode-server: product.json only, nothing in the environment. */
+        f.payload.kind = OVH_SERVER_KIND_OPENVSCODE_SERVER;
+        g_auto(GStrv) ovs = ovh_server_environ(&f.plan, 1, "x");
+        for (char **e = ovs; *e; e++)
+                g_assert_false(g_str_has_prefix(*e, "EXTENSIONS_GALLERY=") || g_str_has_prefix(*e, "VSCODE_GALLERY_"));
+        g_assert_false(ovh_server_gallery_settable(OVH_SERVER_KIND_MICROSOFT));
+        ovh_config_free(f.config);
+}
+
 static void test_package_version(void) {
         g_autofree char *v1 = ovh_package_version("{\n  \"name\": \"code-server\",\n  \"version\": \"1.100.3\",\n}");
         g_assert_cmpstr(v1, ==, "1.100.3");
@@ -151,6 +193,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/server/extra-arguments-refused", test_extra_arguments_refused);
         g_test_add_func("/server/environ", test_environ);
         g_test_add_func("/server/package-version", test_package_version);
+        g_test_add_func("/server/gallery", test_gallery);
         g_test_add_func("/server/time-zone", test_time_zone);
         return g_test_run();
 }
