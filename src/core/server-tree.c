@@ -285,11 +285,15 @@ int ovh_server_tree_detect(const char *top, OvhServerTree *ret, GError **error) 
         ret->kind = kind;
         ret->top = g_strdup(top);
         ret->root = *root_rel ? g_build_filename(top, root_rel, NULL) : g_strdup(top);
-        g_autofree char *node = g_build_filename(ret->root, node_rel, NULL);
-        g_autofree char *node_from_top = g_build_filename(top, node_rel, NULL);
-        const char *node_path = g_str_has_prefix(node_rel, "lib/") ? node_from_top : node;
-        if (stat(node_path, &st) == 0 && S_ISREG(st.st_mode) && access(node_path, X_OK) == 0)
-                ret->node = g_strdup(node_path);
+        /* The kind's own place for node, then beside out/ (a code-server
+         * lib/vscode laid out as a release tree of its own). */
+        g_autofree char *node_at = g_str_has_prefix(node_rel, "lib/") ? g_build_filename(top, node_rel, NULL)
+                                                                      : g_build_filename(ret->root, node_rel, NULL);
+        g_autofree char *node_beside = g_build_filename(ret->root, "node", NULL);
+        const char *const candidates[] = { node_at, node_beside };
+        for (size_t i = 0; i < G_N_ELEMENTS(candidates) && !ret->node; i++)
+                if (stat(candidates[i], &st) == 0 && S_ISREG(st.st_mode) && access(candidates[i], X_OK) == 0)
+                        ret->node = g_strdup(candidates[i]);
         ret->version = g_steal_pointer(&version);
         ret->release = g_steal_pointer(&release);
         ret->commit = g_steal_pointer(&commit);

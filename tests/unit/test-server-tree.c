@@ -156,6 +156,18 @@ static void test_detect(void) {
         g_assert_nonnull(t2.node);
         g_assert_true(g_str_has_suffix(t2.node, "lib/vscode/../node"));
 
+        /* code-server's lib/vscode laid out as a release tree of its own
+         * (scripts/provision-server-release): node beside out/. */
+        g_autofree char *npm = g_build_filename(tmp, "npm-code-server", "lib", "vscode", NULL);
+        write_file(npm, "out/server-main.js", "", 0644);
+        write_file(npm, "product.json", "{\"codeServerVersion\": \"4.139.1\"}", 0644);
+        write_file(npm, "package.json", "{\"version\": \"1.139.1\"}", 0644);
+        write_file(npm, "node", "#!/bin/sh\n", 0755);
+        g_auto(OvhServerTree) tn = {};
+        g_assert_cmpint(ovh_server_tree_detect(npm, &tn, NULL), ==, 0);
+        g_autofree char *npm_node = g_build_filename(npm, "node", NULL);
+        g_assert_cmpstr(tn.node, ==, npm_node);
+
         /* openvscode-server, node not executable: no node of its own. */
         g_autofree char *ovs = g_build_filename(tmp, "openvscode-server-v1.109.5-linux-x64", NULL);
         write_file(ovs, "out/server-main.js", "", 0644);
