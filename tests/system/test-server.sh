@@ -9,6 +9,11 @@
 #                      the tarballs: code-server 4.138.0 and 4.139.1 built
 #                      from npm and laid out as code-server's releases
 #                      (tests/system/release-tarball.sh)
+#   a browser across the update
+#                      Chromium holds hello.txt with an unsaved edit while the
+#                      server is updated; the workbench reloads, the edit is
+#                      back unsaved, and saving writes it through 4.139.1
+#                      (tests/browser/workbench.js switch)
 #   install → use → update under load → rollback → remove
 #                      install code-server from the feed (its latest is
 #                      4.138.0); the feed's latest becomes 4.139.1; update
@@ -40,6 +45,9 @@ SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 source "$SRC/tests/system/lib-nspawn.sh"
 # shellcheck source=tests/system/release-tarball.sh
 source "$SRC/tests/system/release-tarball.sh"
+# The browser (Debian's chromium, playwright-core): tests/browser/lib.sh.
+# shellcheck source=tests/browser/lib.sh
+source "$SRC/tests/browser/lib.sh"
 
 PORT=3000
 FEED_PORT=8765
@@ -58,6 +66,7 @@ for tool in meson ninja python3 sha256sum gzip; do
     command -v "$tool" >/dev/null || bail "$tool not found"
 done
 nspawn_workdir server 0700
+mkdir "$WORK/browser-home"
 
 nspawn_build_root >"$WORK/build-root.log" 2>&1 &
 ROOT_JOB=$!
@@ -72,6 +81,7 @@ CODIUM=$(release_tarball vscodium 1.139.1 amd64 2>"$WORK/release-codium.log") ||
 ARM64=$(release_tarball code-server 1.139.1 arm64 2>"$WORK/release-arm64.log") ||
     { tail -n 30 "$WORK/release-arm64.log"; bail "cannot build the arm64 code-server tarball"; }
 diag "release tarballs ready after $(elapsed "$t_start") s: $(du -sh "$OLD" "$NEW" "$CODIUM" "$ARM64" | awk '{ printf "%s %s; ", $2, $1 }' | sed 's|[^ ]*/||g')"
+browser_setup "$SRC" >"$WORK/browser-setup.log" 2>&1 || { cat "$WORK/browser-setup.log"; bail "cannot install the browser"; }
 wait "$ROOT_JOB" || { cat "$WORK/build-root.log"; ROOT_JOB=; bail "cannot build the cached root $OVH_ROOT"; }
 ROOT_JOB=
 nspawn_enter_cgroup
@@ -181,6 +191,7 @@ expect "container boots into running ($(elapsed "$t_boot") s)" "$NSPAWN_STATE" r
 IN systemd-run --quiet --unit=ovh-test-feed node "$TEST_DIR/feed-server.js" "$FEED" "$FEED_PORT"
 for _ in $(seq 100); do IN curl -s -o /dev/null "http://127.0.0.1:$FEED_PORT/" && break; sleep 0.1; done
 IN systemctl enable --now openvscode-server.socket >/dev/null 2>&1
+check "the workspace holds hello.txt and the trust prompt is off in the user settings" prepare_state
 
 LAUNCHER=$(cd "$ROOT" && find usr/lib* -name openvscode-launcher -type f | head -n 1)
 out=$(IN "/$LAUNCHER" --check 2>&1 || true)
@@ -224,6 +235,24 @@ expect_has "update --check after a new release: update available" "$(ctl server 
 expect_has "status: Update available" "$(ctl status 2>&1)" "Update available: code-server 4.139.1"
 expect "update --check changed nothing" "$(current)" code-server-4.138.0-amd64
 
+# The browser holds hello.txt with an unsaved edit through the update.
+TOKEN_FILE=$(token_file)
+mkfifo "$WORK/browser.in"
+browser switch "http://127.0.0.1:$PORT" "$TOKEN_FILE" "$ROOT$STATE" <"$WORK/browser.in" \
+    >"$WORK/browser.out" 2>"$WORK/browser.err" &
+browser_pid=$!
+exec {browser_in}>"$WORK/browser.in"
+for _ in $(seq 1800); do
+    grep -qx ready "$WORK/browser.out" 2>/dev/null && break
+    kill -0 "$browser_pid" 2>/dev/null || break
+    sleep 0.1
+done
+if grep -qx ready "$WORK/browser.out"; then
+    ok "browser: the workbench of 4.138.0 holds hello.txt with an unsaved edit"
+else
+    not_ok "browser: the workbench of 4.138.0 holds hello.txt with an unsaved edit" "$(cat "$WORK/browser.out")" "$(tail -n 10 "$WORK/browser.err")"
+fi
+
 main_before=$(IN systemctl show -P MainPID openvscode-server.service)
 IN rm -f /run/ovh-load-stop
 IN sh -c 'while [ ! -e /run/ovh-load-stop ]; do
@@ -256,6 +285,18 @@ check "update: the server restarted (main pid $main_before -> $(IN systemctl sho
     test "$(IN systemctl show -P MainPID openvscode-server.service)" != "$main_before"
 expect "update: current 4.139.1, previous 4.138.0" "$(current) $(IN readlink "$STORE/previous")" "code-server-4.139.1-amd64 code-server-4.138.0-amd64"
 if ctl status 2>&1 | grep -q 'Update available'; then not_ok "status: no update available after the update"; else ok "status: no update available after the update"; fi
+
+t_browser=$(now)
+printf 'switched\n' >&"$browser_in"
+exec {browser_in}>&-
+rc=0
+wait "$browser_pid" || rc=$?
+sed -i '/^ready$/d' "$WORK/browser.out"
+browser_results "$WORK/browser.out" "$rc" "$WORK/browser.err"
+diag "browser: reloaded, restored and saved $(elapsed "$t_browser") s after the switch"
+expect "the edit typed before the update is on disk, in the account's file" \
+    "$(IN stat -c '%U' "$STATE/workspace/hello.txt") $(IN grep -c 'typed before the switch, saved after it' "$STATE/workspace/hello.txt" || true)" \
+    "openvscode-server 1"
 
 # ================================================================ kinds
 if ctl server install --no-use "/srv/$(basename "$CODIUM")" >"$WORK/codium.out" 2>&1; then
