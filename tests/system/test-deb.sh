@@ -150,6 +150,8 @@ expect "install: socket enabled and active" \
 # indirect: not enabled itself, only through the socket its Also= names.
 expect "install: service not enabled itself (indirect, through the socket) and inactive" \
     "$(is_enabled openvscode-server.service) $(is_active openvscode-server.service)" "indirect inactive"
+expect "install: the update timer ships disabled and stopped (openvscodectl server update --timer runs only when the admin enables it)" \
+    "$(is_enabled openvscode-server-update.timer) $(is_active openvscode-server-update.timer)" "disabled inactive"
 t1=$(date +%s.%N)
 first=$(http /)
 install_to_first=$(elapsed "$t0")
