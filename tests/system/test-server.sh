@@ -1,7 +1,8 @@
 #!/bin/bash
 # System test of `openvscodectl server` on a real systemd booted with
-# systemd-nspawn (tests/system/lib-nspawn.sh), with the project installed as
-# a package would install it and no packaged VS Code server at all:
+# systemd-nspawn (tests/system/lib-nspawn.sh): the openvscode-host .deb
+# (tests/package/build-debs) installed with apt, and no packaged VS Code
+# server at all:
 #
 #   a release feed     tests/system/feed-server.js in the container serves
 #                      files shaped like GitHub's releases API (tag_name,
@@ -88,12 +89,12 @@ nspawn_enter_cgroup
 
 # ---------------------------------------------------------------- install
 ROOT=$(nspawn_copy_root "$WORK")
-meson setup "$WORK/build" "$SRC" --prefix=/usr --sysconfdir=/etc --localstatedir=/var \
-    -Dtests=false >"$WORK/meson-setup.log" 2>&1 || { cat "$WORK/meson-setup.log"; bail "meson setup failed"; }
-ninja -C "$WORK/build" >"$WORK/ninja.log" 2>&1 || { tail -n 30 "$WORK/ninja.log"; bail "build failed"; }
-DESTDIR=$ROOT meson install -C "$WORK/build" --no-rebuild --quiet >"$WORK/install.log" 2>&1 ||
-    { cat "$WORK/install.log"; bail "meson install failed"; }
-mkdir -p "$ROOT$FEED/download" "$ROOT$TEST_DIR" "$ROOT/srv/bad"
+# The package, as an administrator installs it (cached by the tree's
+# contents: the package suite and test-deb build the same one).
+HOST_DEB=$("$SRC/tests/package/build-debs" --host-only 2>"$WORK/build-debs.log") ||
+    { tail -n 30 "$WORK/build-debs.log"; bail "tests/package/build-debs --host-only failed"; }
+[[ -f $HOST_DEB ]] || bail "build-debs printed no package: $HOST_DEB"
+mkdir -p "$ROOT$FEED/download" "$ROOT$TEST_DIR" "$ROOT/srv/bad" "$ROOT$CONFD"
 cp "$SRC/tests/system/feed-server.js" "$ROOT$TEST_DIR/"
 printf '[Update]\nFeed=http://127.0.0.1:%s\n' "$FEED_PORT" >"$ROOT$CONFD/50-system-test-feed.conf"
 chmod 0644 "$ROOT$CONFD/50-system-test-feed.conf"
@@ -138,6 +139,7 @@ release_json v4.137.0 code-server-4.137.0-linux-arm64.tar.gz "$sha_old" >"$REL/t
 cp "$REL/tags/v4.138.0" "$REL/latest"
 
 NSPAWN_ARGS=(--private-network
+    "--bind-ro=$HOST_DEB:/mnt/$(basename "$HOST_DEB")"
     "--bind-ro=$OLD:$FEED/download/$(basename "$OLD")"
     "--bind-ro=$NEW:$FEED/download/$(basename "$NEW")"
     "--bind-ro=$CODIUM:/srv/$(basename "$CODIUM")"
@@ -190,14 +192,19 @@ nspawn_boot "$ROOT" "ovh-server-$$" "$WORK/console.log" "${NSPAWN_ARGS[@]}" || b
 expect "container boots into running ($(elapsed "$t_boot") s)" "$NSPAWN_STATE" running
 IN systemd-run --quiet --unit=ovh-test-feed node "$TEST_DIR/feed-server.js" "$FEED" "$FEED_PORT"
 for _ in $(seq 100); do IN curl -s -o /dev/null "http://127.0.0.1:$FEED_PORT/" && break; sleep 0.1; done
-IN systemctl enable --now openvscode-server.socket >/dev/null 2>&1
+if IN env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "/mnt/$(basename "$HOST_DEB")" >"$WORK/apt.log" 2>&1; then
+    ok "apt-get install ./$(basename "$HOST_DEB") (Debian $OVH_SUITE)"
+else
+    not_ok "apt-get install ./$(basename "$HOST_DEB")" "$(tail -n 20 "$WORK/apt.log")"
+fi
+expect "the package enabled the socket" "$(IN systemctl is-enabled openvscode-server.socket 2>&1)" enabled
 check "the workspace holds hello.txt and the trust prompt is off in the user settings" prepare_state
 # An edit held unsaved needs auto save off: today's VS Code saves by itself.
 check "the user settings also turn auto save off" as_account \
     "umask 077; printf '{\"security.workspace.trust.enabled\": false, \"files.autoSave\": \"off\"}\n' >$STATE/.openvscode-server/data/User/settings.json"
 
-LAUNCHER=$(cd "$ROOT" && find usr/lib* -name openvscode-launcher -type f | head -n 1)
-out=$(IN "/$LAUNCHER" --check 2>&1 || true)
+LAUNCHER=$(IN dpkg -L openvscode-host | grep '/openvscode-launcher$' | head -n 1)
+out=$(IN "$LAUNCHER" --check 2>&1 || true)
 expect_has "before any install: --check names the packaged server, missing" "$out" "no VS Code server: /usr/lib/openvscode-server/out/server-main.js not found; install one with openvscodectl server install"
 expect_has "server list: nothing installed yet" "$(ctl server list)" "No server installed"
 
@@ -215,7 +222,7 @@ expect "install: the first connection answers 403 (no token)" "$code" 403
 diag "figure: server install code-server $t_installed s (feed, download of $(du -h "$OLD" | cut -f1), unpack, checks, --version in the sandbox); to the first answer $t_install_first s"
 expect "install: current is code-server-4.138.0-amd64" "$(current)" code-server-4.138.0-amd64
 expect "install: the server that answers is 4.138.0 (its commit)" "$(served_commit)" "$COMMIT_OLD"
-check=$(IN "/$LAUNCHER" --check 2>&1 || true)
+check=$(IN "$LAUNCHER" --check 2>&1 || true)
 expect_has "--check: server_kind=code-server" "$check" "server_kind=code-server"
 expect_has "--check: server_version=1.138.0, server_release=4.138.0" "$check" "server_version=1.138.0"$'\n'"server_release=4.138.0"
 expect_has "--check: chosen by openvscodectl server use" "$check" "server_chosen_by=openvscodectl server use ($STORE/current -> code-server-4.138.0-amd64)"
