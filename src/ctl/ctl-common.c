@@ -331,21 +331,8 @@ int ctl_run_server_cli(const CtlServerContext *c, const CtlInstance *ci, const c
 
         /* Root: in the service's own sandbox, a unit of its own
          * (ovh_server_cli_run_in_unit), never in root's session. */
-        sd_bus *bus;
-        r = ctl_require_systemd(error);
-        if (r >= 0)
-                r = ctl_bus(&bus, error);
-        if (r < 0)
-                return r;
-        OvhServerCliInUnit cli = {
-                .service = ci->service_unit,
-                .instance = ci->instance,
-                .account = ci->account,
-                .arguments = arguments,
-                .verb = verb,
-                .timeout_sec = SERVER_CLI_TIMEOUT_SEC,
-        };
-        return ovh_server_cli_run_in_unit(bus, &cli, ret_status, ret_out, ret_err, error);
+        return ctl_run_cli_in_unit(ci, verb, NULL, arguments, SERVER_CLI_TIMEOUT_SEC, ret_status, ret_out, ret_err,
+                                   error);
 }
 
 int ctl_running_units(const char *pattern, char ***ret, GError **error) {
