@@ -8,7 +8,7 @@
 //   node workbench.js ide     BASE_URL TOKEN_FILE STATE_DIR SCREENSHOT
 //   node workbench.js visit   BASE_URL TOKEN_FILE
 //   node workbench.js proxied BASE_URL TOKEN_FILE STATE_DIR SCREENSHOT CERT_FILE...
-//   node workbench.js switch  BASE_URL TOKEN_FILE STATE_DIR
+//   node workbench.js switch  BASE_URL TOKEN_FILE STATE_DIR SWITCHES
 //
 // ide:   the page without a token is 403; with ?tkn= the workbench renders,
 //        the explorer lists the workspace, a file opens, an edit is saved,
@@ -35,13 +35,14 @@
 //        caller puts in the default folder with a heading "Through the
 //        proxy") with its service worker under the sub-path; a screenshot
 //        is taken.
-// switch: the workbench with hello.txt open and an edit not saved (the tab
-//        is dirty), then "ready"; the caller switches the server under it
-//        (openvscode-server update) and writes "switched" on stdin. The
-//        workbench, which lost its server, reloads (the "Reload Window" of
-//        its reconnection dialog, or a reload when it shows none); the edit
-//        comes back from the browser's backup, still unsaved, and Ctrl+S
-//        writes it to STATE_DIR/workspace/hello.txt through the new server.
+// switch: SWITCHES times: the workbench with hello.txt open and an edit not
+//        saved (the tab is dirty), then "ready"; the caller switches the
+//        server under it (openvscodectl server update, rollback) and writes
+//        "switched" on stdin. The workbench, which lost its server, reloads
+//        (the "Reload Window" of its reconnection dialog, or a reload when
+//        it shows none); the edit comes back from the browser's backup,
+//        still unsaved, and Ctrl+S writes it to STATE_DIR/workspace/hello.txt
+//        through the new server.
 //
 // Output, one line each: "ok DESCRIPTION", "not ok DESCRIPTION", "# TEXT",
 // "time NAME MS" (ms since the start), "ready", "closed US", "killed US"
@@ -415,7 +416,7 @@ async function proxied(base, token, stateDir, screenshot, certFiles) {
     }
 }
 
-const UNSAVED = 'typed before the switch, saved after it';
+const unsaved = (round) => `typed before switch ${round}, saved after it`;
 
 async function dirtyEditorShows(page, name, text) {
     await page.waitForSelector(`.tab.dirty[aria-label^="${name}"]`, { timeout: STEP_TIMEOUT });
@@ -425,9 +426,10 @@ async function dirtyEditorShows(page, name, text) {
     }, text, { timeout: STEP_TIMEOUT });
 }
 
-async function switchServer(base, token, stateDir) {
+async function switchServer(base, token, stateDir, rounds) {
     const browser = await launch();
     const file = path.join(stateDir, 'workspace', 'hello.txt');
+    const commands = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
     try {
         let page;
         await step('the workbench renders', async () => {
@@ -437,53 +439,53 @@ async function switchServer(base, token, stateDir) {
             await explorerLists(page, 'hello.txt');
             await opensWith(page, 'hello.txt', 'written by the system test');
         });
-        await step('an edit is typed and not saved: the tab is dirty', async () => {
-            await page.click('.editor-instance .view-lines');
-            await page.keyboard.press('Control+End');
-            await page.keyboard.type(`\n${UNSAVED}\n`);
-            await dirtyEditorShows(page, 'hello.txt', UNSAVED);
-            // The workbench backs a dirty editor up after a short delay.
-            await page.waitForTimeout(3000);
-            if (fs.readFileSync(file, 'utf8').includes(UNSAVED)) throw new Error('the edit is on disk already');
-        });
-        say('ready');
-        const lines = readline.createInterface({ input: process.stdin });
-        const command = await new Promise((r) => {
-            lines.once('line', (l) => r(l.trim()));
-            lines.once('close', () => r('close'));
-        });
-        lines.close();
-        if (command !== 'switched') throw new Error(`expected "switched" on stdin, got "${command}"`);
-        const switched = Date.now();
+        for (let round = 1; round <= rounds; round++) {
+            const text = unsaved(round);
+            await step(`switch ${round}: an edit is typed and not saved: the tab is dirty`, async () => {
+                await page.click('.editor-instance .view-lines');
+                await page.keyboard.press('Control+End');
+                await page.keyboard.type(`\n${text}\n`);
+                await dirtyEditorShows(page, 'hello.txt', text);
+                // The workbench backs a dirty editor up after a short delay.
+                await page.waitForTimeout(3000);
+                if (fs.readFileSync(file, 'utf8').includes(text)) throw new Error('the edit is on disk already');
+            });
+            say('ready');
+            const { value, done } = await commands.next();
+            const command = done ? 'end of input' : value.trim();
+            if (command !== 'switched') throw new Error(`expected "switched" on stdin, got "${command}"`);
+            const switched = Date.now();
 
-        await step('after the switch the workbench reloads and renders again', async () => {
-            // The reconnection dialog offers "Reload Window" once the new
-            // server refuses the old session; without one, reload.
-            const reload = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Reload Window' });
-            try {
-                await reload.first().waitFor({ timeout: 60000 });
-                await reload.first().click();
-                await page.waitForLoadState('load', { timeout: STEP_TIMEOUT });
-                say('# the workbench offered "Reload Window"');
-            } catch {
-                say('# no "Reload Window" dialog within 60 s: reloading');
-                await page.reload({ waitUntil: 'load' });
-            }
-            await page.waitForSelector('.monaco-workbench', { timeout: STEP_TIMEOUT });
-            return `${Date.now() - switched} ms after the switch`;
-        });
-        await step('the unsaved edit is back, still unsaved (a dirty hello.txt)',
-            () => dirtyEditorShows(page, 'hello.txt', UNSAVED));
-        await step('Ctrl+S writes the edit to disk through the new server', async () => {
-            await page.click('.editor-instance .view-lines');
-            await page.keyboard.press('Control+S');
-            const deadline = Date.now() + STEP_TIMEOUT;
-            while (!fs.readFileSync(file, 'utf8').includes(UNSAVED)) {
-                if (Date.now() > deadline) throw new Error(`${file} does not hold the edit`);
-                await page.waitForTimeout(100);
-            }
-            await page.waitForSelector('.tab:not(.dirty)[aria-label^="hello.txt"]', { timeout: STEP_TIMEOUT });
-        });
+            await step(`switch ${round}: the workbench reloads and renders again`, async () => {
+                // The reconnection dialog offers "Reload Window" once the
+                // new server refuses the old session; without one, reload.
+                const reload = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Reload Window' });
+                let how;
+                try {
+                    await reload.first().waitFor({ timeout: 60000 });
+                    await reload.first().click();
+                    await page.waitForLoadState('load', { timeout: STEP_TIMEOUT });
+                    how = 'its "Reload Window"';
+                } catch {
+                    await page.reload({ waitUntil: 'load' });
+                    how = 'no "Reload Window" dialog within 60 s: reloaded';
+                }
+                await page.waitForSelector('.monaco-workbench', { timeout: STEP_TIMEOUT });
+                return `${how}, ${Date.now() - switched} ms after the switch`;
+            });
+            await step(`switch ${round}: the unsaved edit is back, still unsaved (a dirty hello.txt)`,
+                () => dirtyEditorShows(page, 'hello.txt', text));
+            await step(`switch ${round}: Ctrl+S writes the edit to disk through the new server`, async () => {
+                await page.click('.editor-instance .view-lines');
+                await page.keyboard.press('Control+S');
+                const deadline = Date.now() + STEP_TIMEOUT;
+                while (!fs.readFileSync(file, 'utf8').includes(text)) {
+                    if (Date.now() > deadline) throw new Error(`${file} does not hold the edit`);
+                    await page.waitForTimeout(100);
+                }
+                await page.waitForSelector('.tab:not(.dirty)[aria-label^="hello.txt"]', { timeout: STEP_TIMEOUT });
+            });
+        }
     } catch (e) {
         if (!(e instanceof Abort)) notOk('the scenario ran to its end', e);
     } finally {
@@ -497,10 +499,12 @@ async function main() {
     if (scenario === 'ide' && rest.length === 2) await ide(base, token, rest[0], rest[1]);
     else if (scenario === 'visit' && rest.length === 0) await visit(base, token);
     else if (scenario === 'proxied' && rest.length >= 3) await proxied(base, token, rest[0], rest[1], rest.slice(2));
-    else if (scenario === 'switch' && rest.length === 1) await switchServer(base, token, rest[0]);
+    else if (scenario === 'switch' && rest.length === 2 && Number(rest[1]) > 0) {
+        await switchServer(base, token, rest[0], Number(rest[1]));
+    }
     else {
         console.error('usage: workbench.js ide BASE_URL TOKEN_FILE STATE_DIR SCREENSHOT | visit BASE_URL TOKEN_FILE' +
-            ' | proxied BASE_URL TOKEN_FILE STATE_DIR SCREENSHOT CERT_FILE... | switch BASE_URL TOKEN_FILE STATE_DIR');
+            ' | proxied BASE_URL TOKEN_FILE STATE_DIR SCREENSHOT CERT_FILE... | switch BASE_URL TOKEN_FILE STATE_DIR SWITCHES');
         process.exit(64);
     }
     process.exit(failures ? 1 : 0);

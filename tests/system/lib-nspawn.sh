@@ -324,6 +324,37 @@ nspawn_payload() {
     COMMIT=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["commit"])' "$PAYLOAD/product.json")
 }
 
+# load_start NAME: a client in the container that GETs /version of the
+# service (127.0.0.1:PORT) every 50 ms until load_stop, one line a request
+# in WORK/NAME-load.txt: status, curl's exit code (7: refused), seconds.
+load_start() {
+    LOAD_FILE=$WORK/$1-load.txt
+    IN rm -f /run/ovh-load-stop
+    IN sh -c 'while [ ! -e /run/ovh-load-stop ]; do
+            curl -s -o /dev/null --max-time 60 -w "%{http_code} %{exitcode} %{time_total}\n" http://127.0.0.1:'"$PORT"'/version
+            sleep 0.05
+        done' >"$LOAD_FILE" 2>&1 &
+    LOAD_PID=$!
+    sleep 1
+}
+
+# load_stop WHAT: stops the client and checks what it saw while WHAT
+# happened: requests throughout, none refused, every one answered 200.
+# LOAD_SUMMARY holds the answers and the slowest one, for a figure.
+load_stop() {
+    local what=$1 total refused other
+    IN touch /run/ovh-load-stop
+    wait "$LOAD_PID" || true
+    total=$(wc -l <"$LOAD_FILE")
+    refused=$(awk '$2 == 7' "$LOAD_FILE" | wc -l)
+    other=$(awk '$1 != 200' "$LOAD_FILE" | wc -l)
+    LOAD_SUMMARY="$total requests, answers: $(awk '{ print $1 "/" $2 }' "$LOAD_FILE" | sort | uniq -c | tr -s ' ' | paste -sd,);"
+    LOAD_SUMMARY+=" slowest $(awk 'BEGIN { m = 0 } $3 > m { m = $3 } END { printf "%.3f", m }' "$LOAD_FILE") s"
+    check "$what: the client made requests throughout ($total)" test "$total" -ge 20
+    expect "$what: no connection refused (of $total)" "$refused" 0
+    expect "$what: every request answered 200 (of $total)" "$other" 0
+}
+
 # wait_http PATH EXPECTED SECONDS: polls until GET PATH, through the test's
 # own http PATH (the status code of a request into the container), answers
 # EXPECTED.

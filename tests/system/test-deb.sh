@@ -183,13 +183,7 @@ kept_before=$(kept)
 socket_since=$(unit_prop openvscode-server.socket ActiveEnterTimestampMonotonic)
 old_main=$(main_pid)
 starts_before=$(starts)
-IN rm -f /run/ovh-load-stop
-IN sh -c 'while [ ! -e /run/ovh-load-stop ]; do
-        curl -s -o /dev/null --max-time 20 -w "%{http_code} %{exitcode} %{time_total}\n" http://127.0.0.1:'"$PORT"'/version
-        sleep 0.05
-    done' >"$WORK/upgrade-load.txt" 2>&1 &
-load=$!
-sleep 1
+load_start upgrade
 t_upgrade=$(now_us)
 t0=$(date +%s.%N)
 if apt_install "/mnt/debs/new/$new_host" >"$WORK/apt-3.log" 2>&1; then
@@ -201,16 +195,8 @@ t_upgraded=$(elapsed "$t0")
 # Until the new server has answered a while.
 for _ in $(seq 100); do [[ $(http /version) == 200 ]] && break; sleep 0.1; done
 sleep 1
-IN touch /run/ovh-load-stop
-wait "$load" || true
-total=$(wc -l <"$WORK/upgrade-load.txt")
-refused=$(awk '$2 == 7' "$WORK/upgrade-load.txt" | wc -l)
-other=$(awk '$1 != 200' "$WORK/upgrade-load.txt" | wc -l)
-diag "figure: upgrade took $t_upgraded s; $total requests during it, answers: $(awk '{ print $1 "/" $2 }' "$WORK/upgrade-load.txt" | sort | uniq -c | tr -s ' ' | paste -sd,);" \
-    "slowest answer $(awk 'BEGIN { m = 0 } $3 > m { m = $3 } END { printf "%.3f", m }' "$WORK/upgrade-load.txt") s (it waited in the socket's backlog while the server restarted)"
-check "upgrade: the client made requests throughout ($total)" test "$total" -ge 20
-expect "upgrade: no connection refused (of $total)" "$refused" 0
-expect "upgrade: every request answered 200 (of $total)" "$other" 0
+load_stop upgrade
+diag "figure: upgrade took $t_upgraded s; during it $LOAD_SUMMARY (the slowest waited in the socket's backlog while the server restarted)"
 # shellcheck disable=SC2016 # dpkg-query's format, not the shell's
 expect "upgrade: openvscode-host is now $new_version" "$(IN dpkg-query -W -f='${Version}' openvscode-host)" "$new_version"
 new_main=$(main_pid)
