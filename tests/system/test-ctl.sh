@@ -235,7 +235,8 @@ one_line_error "url --user of an account that does not exist: 67" 67 ctl url --u
 status=$(ctl status)
 expect_match "status: socket active and enabled" "$status" "Socket: openvscode-server.socket active enabled"
 expect_match "status: listen address" "$status" "Listen: \\[::\\]:$PORT"
-expect_match "status: server version" "$status" "Server: 1\\.100\\.3 /usr/lib/openvscode-server"
+expect_match "status: the server's kind, version and how it was chosen" "$status" \
+    "Server: code-server 4\\.100\\.3 \\(VS Code 1\\.100\\.3\\) /usr/lib/openvscode-server, chosen by the packaged server \\(/usr/lib/openvscode-server\\)"
 expect_match "status: token source, generated" "$status" "Token source: generated \\($STATE/.openvscode-server/token\\)"
 pid=$(main_pid)
 sandbox_ok=1

@@ -127,9 +127,9 @@ expect "without the payload: the socket is enabled and listening" \
 # The connection waits in the backlog while the service fails: a short
 # timeout (the socket gives up after the service's start limit).
 IN curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$PORT/" || true
-missing=$(IN journalctl -u openvscode-server.service -o cat --no-pager 2>/dev/null | grep -m1 'server payload missing' || true)
-check "without the payload: the journal names the fix ($missing)" \
-    grep -q 'install the openvscode-server package' <<<"$missing"
+missing=$(IN journalctl -u openvscode-server.service -o cat --no-pager 2>/dev/null | grep -m1 'no VS Code server' || true)
+check "without the payload: the journal names the fixes ($missing)" \
+    grep -q 'install one with openvscodectl server install code-server (or the openvscode-server package)' <<<"$missing"
 expect "without the payload: the launcher exits 66 (EX_NOINPUT), not restarted" \
     "$(unit_prop openvscode-server.service ExecMainStatus) $(unit_prop openvscode-server.service NRestarts)" "66 0"
 IN systemctl reset-failed openvscode-server.service openvscode-server.socket >/dev/null 2>&1 || true
