@@ -14,6 +14,8 @@
 #define OVH_STORE_META_NAME ".openvscode-host-server"
 #define OVH_STORE_CURRENT "current"
 #define OVH_STORE_PREVIOUS "previous"
+/* What `server update --check` and the timer found ("KIND VERSION"), for status. */
+#define OVH_STORE_UPDATE_NOTE ".update-available"
 
 typedef struct {
         char *name; /* KIND-RELEASE-ARCH, the directory's name */

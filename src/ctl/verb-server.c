@@ -22,8 +22,6 @@
 #include "server-install.h"
 #include "server-store.h"
 
-/* What `server update --check` and the timer found, for `status`. */
-#define UPDATE_AVAILABLE_NAME ".update-available"
 /* A release feed's answer is a few kB; GitHub's are under 100 kB. */
 #define FEED_MAX_BYTES (4 * 1024 * 1024)
 
@@ -292,7 +290,7 @@ static int install(const CtlInstance *ci, const char *source, const Options *o, 
 /* ------------------------------------------------------------ update */
 
 static void note_update(const char *text) {
-        g_autofree char *path = g_build_filename(OVH_SERVERS_DIR, UPDATE_AVAILABLE_NAME, NULL);
+        g_autofree char *path = g_build_filename(OVH_SERVERS_DIR, OVH_STORE_UPDATE_NOTE, NULL);
         if (text)
                 (void) ovh_file_write_atomic(path, text, strlen(text), 0644);
         else

@@ -100,7 +100,7 @@ int verb_status(int argc, char *argv[], GError **error) {
                 printf("Server: missing (%s, chosen by %s)\n", payload.root, payload.chosen_by);
         /* What the last `server update --check` or the timer found:
          * "KIND VERSION", checked before it reaches the terminal. */
-        g_autofree char *update_note = g_build_filename(OVH_SERVERS_DIR, ".update-available", NULL);
+        g_autofree char *update_note = g_build_filename(OVH_SERVERS_DIR, OVH_STORE_UPDATE_NOTE, NULL);
         g_autofree char *update = NULL;
         g_auto(GStrv) kind_version = NULL;
         OvhServerKind update_kind;
