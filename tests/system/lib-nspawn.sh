@@ -310,18 +310,36 @@ journal_holds_no_token() {
     fi
 }
 
-# nspawn_payload: the VS Code server under test, OVH_VSCODE_ROOT or the one
-# scripts/provision-server keeps in the cache. Sets PAYLOAD, and COMMIT
-# from its product.json.
+# nspawn_payload: the VS Code server under test and the node that runs it.
+# PAYLOAD: OVH_VSCODE_ROOT, or today's VS Code (1.139.1) laid out as a
+# release tree with its own Node 24, which scripts/provision-server-release
+# builds from npm and keeps in the cache; on a machine that cannot build it
+# (not x86_64), VS Code 1.100.3 from scripts/provision-server. COMMIT: its
+# product.json's commit. NODE: OVH_NODE, else the tree's own node, else
+# the host's (Node >= 20).
 nspawn_payload() {
     if [[ -n ${OVH_VSCODE_ROOT:-} ]]; then
         PAYLOAD=$OVH_VSCODE_ROOT
+    elif [[ $(uname -m) == x86_64 ]]; then
+        PAYLOAD=$("$SRC/scripts/provision-server-release" --arch amd64 --version 1.139.1 2>"$WORK/provision.log") ||
+            { tail -n 30 "$WORK/provision.log"; bail "scripts/provision-server-release failed"; }
     else
         PAYLOAD=$("$SRC/scripts/provision-server" 2>"$WORK/provision.log") ||
             { tail -n 30 "$WORK/provision.log"; bail "scripts/provision-server failed"; }
     fi
     [[ -f $PAYLOAD/out/server-main.js ]] || bail "no VS Code server at $PAYLOAD"
     COMMIT=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["commit"])' "$PAYLOAD/product.json")
+    if [[ -n ${OVH_NODE:-} ]]; then
+        NODE=$OVH_NODE
+    elif [[ -x $PAYLOAD/node ]]; then
+        NODE=$PAYLOAD/node
+    else
+        NODE=$(command -v node || true)
+    fi
+    [[ -x $NODE ]] || bail "no node binary for the server: install Node >= 20 or set OVH_NODE"
+    local major
+    major=$("$NODE" -p 'process.versions.node.split(".")[0]')
+    ((major >= 20)) || bail "$NODE is Node $major; the server needs Node >= 20 (set OVH_NODE)"
 }
 
 # load_start NAME: a client in the container that GETs /version of the

@@ -2,7 +2,7 @@
 # System test of openvscodectl: every verb, and its error paths, on a real
 # systemd booted with systemd-nspawn (tests/system/lib-nspawn.sh), with the
 # project installed as a distribution package would install it and VS
-# Code's real server as the payload (scripts/provision-server).
+# Code's real server as the payload (nspawn_payload, tests/system/lib-nspawn.sh).
 #
 #   url, token show/rotate     the URL answers 302, the old token 403 after a rotation
 #   install/uninstall/list-extensions
@@ -66,8 +66,6 @@ reason=$(nspawn_possible) || skip_all "$reason"
 for tool in meson ninja python3 apt-get; do
     command -v "$tool" >/dev/null || bail "$tool not found"
 done
-NODE=${OVH_NODE:-$(command -v node || true)}
-[[ -x $NODE ]] || bail "no node binary for the server: install Node >= 20 or set OVH_NODE"
 
 nspawn_workdir ctl 0700
 
@@ -94,7 +92,7 @@ chroot "$ROOT" sh -c 'dpkg -i /tmp/sudo_*.deb && rm /tmp/sudo_*.deb' >"$WORK/dpk
     { cat "$WORK/dpkg.log"; bail "cannot install sudo into the container"; }
 mkdir -p "$ROOT/usr/lib/openvscode-server" "$ROOT$TEST_DIR" "$(dirname "$ROOT$TEST_NODE")"
 touch "$ROOT$TEST_NODE"
-printf '# system test: the host'"'"'s Node 20, bound in by systemd-nspawn\n[Server]\nNode=%s\n' "$TEST_NODE" \
+printf '# system test: the server'"'"'s node (OVH_NODE), bound in by systemd-nspawn\n[Server]\nNode=%s\n' "$TEST_NODE" \
     >"$ROOT$CONFD/50-system-test-node.conf"
 chmod 0644 "$ROOT$CONFD/50-system-test-node.conf"
 

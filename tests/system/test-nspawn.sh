@@ -6,7 +6,7 @@
 # install, or the .deb files of OVH_DEB_DIR), is booted with its own
 # systemd as PID 1, and `systemctl enable --now openvscode-server.socket`
 # has to be the whole setup. The server payload is VS Code's real server
-# (scripts/provision-server). Then: socket activation, the login flow, the
+# (nspawn_payload, tests/system/lib-nspawn.sh). Then: socket activation, the login flow, the
 # account and every process's credentials, the journal, restarts under
 # load, crash recovery, the token as a credential, a container-style
 # environment file, a per-user instance, a changed port, and a poweroff and
@@ -18,11 +18,12 @@
 # Environment:
 #   OVH_CACHE         cache outside the checkout (default /var/cache/openvscode-host):
 #                     the debootstrap root, the VS Code server
-#   OVH_VSCODE_ROOT   server payload (lib/vscode); default: scripts/provision-server
+#   OVH_VSCODE_ROOT   server payload; default: VS Code 1.139.1 as a release
+#                     tree (nspawn_payload, tests/system/lib-nspawn.sh)
 #   OVH_NODE          node binary for the server, bound into the container;
-#                     default: the host's node (VS Code 1.100 needs Node >= 20:
-#                     bookworm's nodejs 18 lacks globalThis.crypto and the
-#                     payload's native modules are built for Node 20's ABI)
+#                     default: the payload's own (Node 24), else the host's
+#                     (Node >= 20: the payload's native modules are built for
+#                     its node's ABI)
 #   OVH_DEB_DIR       install openvscode-host_*.deb of this directory instead of
 #                     `meson install` (the payload stays the bind-mounted
 #                     server: tests/system/test-deb.sh tests the packages
@@ -57,10 +58,6 @@ for tool in meson ninja curl python3; do
     command -v "$tool" >/dev/null || bail "$tool not found"
 done
 
-NODE=${OVH_NODE:-$(command -v node || true)}
-[[ -x $NODE ]] || bail "no node binary for the server: install Node >= 20 or set OVH_NODE"
-node_major=$("$NODE" -p 'process.versions.node.split(".")[0]')
-((node_major >= 20)) || bail "$NODE is Node $node_major; VS Code 1.100's server needs Node >= 20 (set OVH_NODE)"
 
 nspawn_workdir system 0700
 
@@ -96,9 +93,9 @@ else
         { cat "$WORK/install.log"; bail "meson install failed"; }
     diag "built and installed into the root after $(elapsed "$t_start") s"
 fi
-# Only what the test machine needs: Node 20 from the host (see OVH_NODE).
+# Only what the test machine needs: the payload's node (see OVH_NODE).
 mkdir -p "$ROOT/etc/openvscode-server/launcher.conf.d"
-printf '# system test: the host'"'"'s Node 20, bound in by systemd-nspawn\n[Server]\nNode=%s\n' "$TEST_NODE" \
+printf '# system test: the server'"'"'s node (OVH_NODE), bound in by systemd-nspawn\n[Server]\nNode=%s\n' "$TEST_NODE" \
     >"$ROOT/etc/openvscode-server/launcher.conf.d/50-system-test-node.conf"
 chmod 0644 "$ROOT/etc/openvscode-server/launcher.conf.d/50-system-test-node.conf"
 

@@ -2,7 +2,7 @@
 # System test of the reverse-proxy setups (docs/reverse-proxy.md) with
 # Debian's nginx and caddy and the shipped contrib/ files, on a real systemd
 # booted with systemd-nspawn (tests/system/lib-nspawn.sh) and VS Code's real
-# server as the payload (scripts/provision-server):
+# server as the payload (nspawn_payload, tests/system/lib-nspawn.sh):
 #
 #   nginx: the default instance on /run/openvscode-server/http.sock (the
 #   contrib drop-in); alice's and bob's instances behind /u/alice/ and
