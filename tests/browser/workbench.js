@@ -158,13 +158,41 @@ async function opensWith(page, name, text) {
     time('editor');
 }
 
+// The workspace-trust prompt: VS Code (1.139) asks "Do you trust the
+// authors of the files in this folder?" when a terminal is to open in a
+// folder not yet trusted, and opens it only after "Trust Folder &
+// Continue". The tests accept it as a person would; trustAccepted counts
+// the prompts answered, so a scenario can require that it was asked.
+const TRUST_DIALOG = '.monaco-dialog-box:has-text("Do you trust the authors")';
+const TRUST_BUTTON = `${TRUST_DIALOG} .monaco-button:has-text("Trust Folder & Continue")`;
+let trustAccepted = 0;
+
+// openTerminalTrusting PAGE: after the keys that open a terminal, waits for
+// its xterm, accepting the trust prompt when that comes first.
+async function openTerminalTrusting(page) {
+    const terminal = '.terminal-wrapper .xterm';
+    // The loser of the race times out later: its rejection is caught here,
+    // and no answer at all is an error of its own below.
+    const first = await Promise.race([
+        page.waitForSelector(terminal, { timeout: STEP_TIMEOUT }).then(() => 'terminal', () => null),
+        page.waitForSelector(TRUST_BUTTON, { timeout: STEP_TIMEOUT }).then(() => 'prompt', () => null),
+    ]);
+    if (!first) throw new Error(`neither a terminal nor the trust prompt within ${STEP_TIMEOUT} ms`);
+    if (first === 'prompt') {
+        await page.click(TRUST_BUTTON);
+        trustAccepted++;
+        time('trust');
+        await page.waitForSelector(terminal, { timeout: STEP_TIMEOUT });
+    }
+}
+
 // runInTerminal PAGE STATE_DIR SCRIPT: opens the integrated terminal and
 // runs SCRIPT (sh) in it; resolves with its output, which goes to
 // ~/terminal.out, renamed ~/terminal.done when complete, and is read from
 // STATE_DIR (the home as this process sees it).
 async function runInTerminal(page, stateDir, script) {
     await page.keyboard.press('Control+Backquote');
-    await page.waitForSelector('.terminal-wrapper .xterm', { timeout: STEP_TIMEOUT });
+    await openTerminalTrusting(page);
     // Wait for the prompt: VS Code's shell integration marks it with a
     // decoration once bash has drawn it. Keys typed earlier reach the
     // pty anyway, but a prompt on screen makes the screenshot tidy
@@ -247,6 +275,12 @@ async function ide(base, token, stateDir, screenshot) {
                 'git init -q && git add -A && git -c user.name=browser -c user.email=browser@localhost ' +
                 'commit -qm "commit from the browser terminal" && git log -1 --format=%s');
         });
+
+        // The state is fresh and trust is on (VS Code's default): the
+        // first terminal must have asked, once.
+        await step('the workspace-trust prompt was accepted ("Trust Folder & Continue")', async () => {
+            expectEqual(trustAccepted, 1, 'trust prompts answered');
+        }, { fatal: false });
 
         await step('screenshot of the workbench', async () => {
             await page.waitForTimeout(500); // the terminal draws the cat
