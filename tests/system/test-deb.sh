@@ -3,8 +3,10 @@
 # removed and purged with apt inside a systemd-nspawn container.
 #
 # The packages come from tests/package/build-debs (cached): the payload
-# openvscode-server, openvscode-host as the tree builds it (the "new"
-# build) and the same tree built with a lower version (the "previous"
+# openvscode-server, VS Code 1.139.1 with its own Node 24 (the release
+# tarball that tests/package/make-payload-tarball makes with
+# OVH_PAYLOAD_VSCODE=1.139.1, packed with zstd), openvscode-host as the
+# tree builds it (the "new" build) and the same tree built with a lower version (the "previous"
 # build, VERSION~prev1). The container is a copy of the cached Debian root
 # (tests/system/lib-nspawn.sh), offline (--private-network): everything the
 # packages depend on is preinstalled there, and apt installs the .deb files
@@ -69,7 +71,12 @@ if [[ -n ${OVH_DEB_DIR:-} ]]; then
     cp "$OVH_DEB_DIR"/openvscode-host_*.deb "$OVH_DEB_DIR"/openvscode-server_*.deb "$DEBS/new/" ||
         bail "no openvscode-host and openvscode-server .deb files in $OVH_DEB_DIR"
 else
-    new=$("$SRC/tests/package/build-debs" 2>"$build_log") || { tail -n 30 "$build_log"; bail "tests/package/build-debs failed"; }
+    # Today's VS Code as the payload; zstd: xz would spend minutes on its
+    # 700 MB (the package suite lints the default payload with xz).
+    tarball=$(OVH_PAYLOAD_VSCODE=1.139.1 "$SRC/tests/package/make-payload-tarball" amd64 2>"$build_log") ||
+        { tail -n 30 "$build_log"; bail "tests/package/make-payload-tarball failed"; }
+    new=$(OVH_PAYLOAD_TARBALL=$tarball DPKG_DEB_COMPRESSOR_TYPE=zstd "$SRC/tests/package/build-debs" 2>>"$build_log") ||
+        { tail -n 30 "$build_log"; bail "tests/package/build-debs failed"; }
     mapfile -t new <<<"$new"
     cp "${new[@]}" "$DEBS/new/"
 fi
