@@ -233,8 +233,9 @@ one_line_error "url --user of an account that does not exist: 67" 67 ctl url --u
 status=$(ctl status)
 expect_match "status: socket active and enabled" "$status" "Socket: openvscode-server.socket active enabled"
 expect_match "status: listen address" "$status" "Listen: \\[::\\]:$PORT"
+vscode_version=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["version"])' "$PAYLOAD/package.json")
 expect_match "status: the server's kind, version and how it was chosen" "$status" \
-    "Server: code-server 4\\.100\\.3 \\(VS Code 1\\.100\\.3\\) /usr/lib/openvscode-server, chosen by the packaged server \\(/usr/lib/openvscode-server\\)"
+    "Server: code-server 4\\.[0-9.]+ \\(VS Code ${vscode_version//./\\.}\\) /usr/lib/openvscode-server, chosen by the packaged server \\(/usr/lib/openvscode-server\\)"
 expect_match "status: token source, generated" "$status" "Token source: generated \\($STATE/.openvscode-server/token\\)"
 pid=$(main_pid)
 sandbox_ok=1
@@ -248,6 +249,20 @@ expect "status: the sandbox is the expected one" \
     "$(sed -n 's/^Sandbox \(Uid\|CapEff\|CapBnd\|NoNewPrivs\|Seccomp\): //p' <<<"$status" | paste -sd' ')" \
     "$uid $uid $uid $uid 0000000000000000 0000000000000000 1 2"
 check "status never shows the token" bash -c "! grep -qF '$token' <<<'$status'"
+# status --json: the same facts, as one object.
+status_json=$(ctl status --json)
+expect "status --json: socket, listen, server, account, token source and sandbox as the text says" \
+    "$(python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+sb = s["sandbox"]
+print(s["socket"]["unit"], s["socket"]["active_state"], s["socket"]["unit_file_state"], ",".join(s["socket"]["listen"]),
+      s["service"]["active_state"], s["service"]["main_pid"],
+      s["server"]["found"], s["server"]["kind"], s["server"]["vscode_version"], s["server"]["root"],
+      s["update_available"], s["account"]["name"], s["account"]["uid"], s["token_source"],
+      sb["Uid"].split()[0], sb["CapEff"], sb["NoNewPrivs"], sb["Seccomp"])' <<<"$status_json" 2>&1)" \
+    "openvscode-server.socket active enabled [::]:$PORT active $pid True code-server $vscode_version /usr/lib/openvscode-server None $ACCOUNT $uid generated ($STATE/.openvscode-server/token) $uid 0000000000000000 1 2"
+check "status --json never shows the token" bash -c "! grep -qF '$token' <<<'$status_json'"
 
 # token rotate
 rotate=$(ctl token rotate 2>&1) || not_ok "token rotate" "$rotate"
