@@ -203,10 +203,16 @@ if wait_inactive 60; then ok "visit 1: after a clean tab close the service stops
     not_ok "visit 1: after a clean tab close the service stops by itself" "$(IN systemctl status "$SERVICE" --no-pager 2>&1 | tail -n 8)"; fi
 after_exit "visit 1"
 timings "visit 1" "$closed"
-if IN journalctl -u "$SERVICE" --no-pager -o cat | grep -q 'Last EH closed, shutting down'; then
-    ok "the journal says why: VS Code's 'Last EH closed, shutting down'"
+# VS Code's own reason: 1.139's server lifetime service says
+# "ServerLifetime: all consumers inactive, shutting down", 1.100 said
+# "Last EH closed, shutting down".
+why=$(IN journalctl -u "$SERVICE" --no-pager -o cat |
+    grep -m1 -oE 'ServerLifetime: all consumers inactive, shutting down|Last EH closed, shutting down' || true)
+if [[ -n $why ]]; then
+    ok "the journal says why: VS Code's '$why'"
 else
-    not_ok "the journal says why: VS Code's 'Last EH closed, shutting down'"
+    not_ok "the journal says why: VS Code's 'ServerLifetime: all consumers inactive, shutting down' (1.100: 'Last EH closed')" \
+        "$(IN journalctl -u "$SERVICE" --no-pager -o cat | tail -n 8)"
 fi
 IN journalctl -u "$SERVICE" --no-pager -o short-monotonic >"$WORK/journal-visit1.txt" 2>&1 || true
 

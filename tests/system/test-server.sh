@@ -247,10 +247,15 @@ expect_has "status: Update available" "$(ctl status 2>&1)" "Update available: co
 expect "update --check changed nothing" "$(current)" code-server-4.138.0-amd64
 
 # The browser holds hello.txt with an unsaved edit through the update,
-# then through the rollback.
-TOKEN_FILE=$(token_file)
+# then through the rollback. It opens what `openvscodectl url` prints for
+# the loopback address, as a person would paste it; the token goes to the
+# browser in a file only root reads (WORK is 0700), never on argv.
+url=$(ctl url 2>&1 | grep -m1 "^http://127\.0\.0\.1:$PORT/?tkn=[0-9a-f]\{64\}\$" || true)
+check "openvscodectl url prints the loopback URL with the token" test -n "$url"
+TOKEN_FILE=$WORK/url-token
+(umask 077 && printf '%s\n' "${url#*\?tkn=}" >"$TOKEN_FILE")
 mkfifo "$WORK/browser.in"
-browser switch "http://127.0.0.1:$PORT" "$TOKEN_FILE" "$ROOT$STATE" 2 <"$WORK/browser.in" \
+browser switch "${url%%/\?tkn=*}" "$TOKEN_FILE" "$ROOT$STATE" 2 <"$WORK/browser.in" \
     >"$WORK/browser.out" 2>"$WORK/browser.err" &
 browser_pid=$!
 exec {browser_in}>"$WORK/browser.in"
