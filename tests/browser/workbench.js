@@ -209,7 +209,19 @@ async function runInTerminal(page, stateDir, script) {
     // cat shows it on screen.
     await typeInTerminal(page,
         `sh -c '${script}' >~/terminal.out 2>&1; mv ~/terminal.out ~/terminal.done; cat ~/terminal.done\n`);
-    const output = await waitForFile(path.join(stateDir, 'terminal.done'), STEP_TIMEOUT);
+    let output;
+    try {
+        output = await waitForFile(path.join(stateDir, 'terminal.done'), STEP_TIMEOUT);
+    } catch (e) {
+        // What the terminal shows says why (a prompt that never came, an
+        // error of the shell, keys that went elsewhere).
+        const screen = await page.$$eval('.terminal-wrapper .xterm-rows',
+            (els) => els.map((el) => el.innerText).join('\n')).catch((err) => `(unreadable: ${err.message})`);
+        const lines = screen.split('\n').map((l) => l.replace(/\u00a0/g, ' ').trimEnd()).filter((l) => l);
+        const dialog = await page.isVisible('.monaco-dialog-box') ? await page.innerText('.monaco-dialog-box') : 'none';
+        throw new Error(`${e.message}\nthe terminal shows: ${lines.slice(-4).join(' | ') || '(nothing)'}` +
+            `\na dialog: ${dialog.replace(/\n+/g, ' ').slice(0, 200)}`);
+    }
     time('terminal-done');
     return output;
 }
