@@ -132,10 +132,39 @@ async function openWorkbench(browser, base, token, sockets) {
 
 const explorerRow = (name) => `.explorer-folders-view .monaco-list-row[aria-label^="${name}"]`;
 
-async function typeInTerminal(page, text) {
-    // xterm reads keys from a hidden textarea; the click focuses it.
-    await page.click('.terminal-wrapper .xterm');
-    await page.keyboard.type(text, { delay: 5 });
+// terminalScreen PAGE: the terminal's text without its spaces and line
+// breaks (a long command wraps), or null when xterm draws no DOM rows (its
+// WebGL renderer).
+async function terminalScreen(page) {
+    const rows = await page.$$eval('.terminal-wrapper .xterm-rows', (els) => els.map((el) => el.textContent).join(''));
+    return rows ? rows.replace(/\s/g, '') : null;
+}
+
+// typeInTerminal PAGE COMMAND: types COMMAND on the terminal's prompt and
+// runs it (Enter) once the screen shows all of it. With 1.139 the first
+// keys can go elsewhere just after the terminal appears (a run lost
+// "sh -c "); a command shown short is cleared (Ctrl+U) and typed again,
+// up to three times, so nothing half-typed ever runs.
+async function typeInTerminal(page, command) {
+    const want = command.replace(/\s/g, '');
+    for (let attempt = 1; ; attempt++) {
+        // xterm reads keys from a hidden textarea; the click focuses it.
+        await page.click('.terminal-wrapper .xterm');
+        await page.waitForFunction(() => document.activeElement &&
+            document.activeElement.classList.contains('xterm-helper-textarea'), null, { timeout: STEP_TIMEOUT });
+        const before = await terminalScreen(page);
+        await page.keyboard.type(command, { delay: 5 });
+        if (before === null) break; // no rows to read: trust the keys
+        const deadline = Date.now() + 5000;
+        let shown = false;
+        while (!(shown = ((await terminalScreen(page)) || '').includes(want)) && Date.now() < deadline)
+            await page.waitForTimeout(100);
+        if (shown) break;
+        if (attempt === 3) throw new Error(`the terminal does not show the command typed three times: ${command}`);
+        say(`# the terminal showed the command short; typing it again (attempt ${attempt + 1})`);
+        await page.keyboard.press('Control+U');
+    }
+    await page.keyboard.press('Enter');
 }
 
 // The explorer lists NAME (the default folder, read through the server).
@@ -208,7 +237,7 @@ async function runInTerminal(page, stateDir, script) {
     // marks from a DEBUG trap, into whatever the group's stdout is. The
     // cat shows it on screen.
     await typeInTerminal(page,
-        `sh -c '${script}' >~/terminal.out 2>&1; mv ~/terminal.out ~/terminal.done; cat ~/terminal.done\n`);
+        `sh -c '${script}' >~/terminal.out 2>&1; mv ~/terminal.out ~/terminal.done; cat ~/terminal.done`);
     let output;
     try {
         output = await waitForFile(path.join(stateDir, 'terminal.done'), STEP_TIMEOUT);
