@@ -72,8 +72,8 @@ typedef struct {
         char *token_source;
         char *sudo; /* "disabled", "enabled (...)" */
         long main_pid;
-        bool sandbox_read;      /* /proc/PID/status was readable */
-        GPtrArray *sandbox;     /* field, value, field, value, ... */
+        bool sandbox_read; /* /proc/PID/status was readable */
+        GPtrArray *sandbox; /* field, value, field, value, ... */
 } StatusFacts;
 
 static void status_facts_clear(StatusFacts *f) {
@@ -105,9 +105,9 @@ static void status_gather(const CtlInstance *ci, StatusFacts *f) {
                 if (la.family == AF_UNIX)
                         g_ptr_array_add(f->listen, g_strdup(la.address));
                 else
-                        g_ptr_array_add(f->listen, g_strdup_printf("%s%s%s:%u", la.family == AF_INET6 ? "[" : "",
-                                                                   la.address, la.family == AF_INET6 ? "]" : "",
-                                                                   la.port));
+                        g_ptr_array_add(f->listen,
+                                        g_strdup_printf("%s%s%s:%u", la.family == AF_INET6 ? "[" : "", la.address,
+                                                        la.family == AF_INET6 ? "]" : "", la.port));
                 ctl_listen_clear(&la);
         }
 
