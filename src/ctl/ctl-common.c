@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-glib/json-glib.h>
+
 #include "config.h"
 #include "envfile.h"
 #include "ovh-error.h"
@@ -363,9 +365,25 @@ int ctl_run_cli_in_unit(const CtlInstance *ci, const char *verb, const char *ser
         return ovh_server_cli_run_in_unit(bus, &cli, ret_status, ret_out, ret_err, error);
 }
 
-int ctl_parse_user_option(const char *verb, const char *help, int argc, char *argv[], const char **user,
+void ctl_print_json(JsonBuilder *b) {
+        g_autoptr(JsonGenerator) gen = json_generator_new();
+        g_autoptr(JsonNode) root = json_builder_get_root(b);
+        json_generator_set_root(gen, root);
+        json_generator_set_pretty(gen, TRUE);
+        g_autofree char *text = json_generator_to_data(gen, NULL);
+        printf("%s\n", text);
+}
+
+int ctl_parse_user_option(const char *verb, const char *help, int argc, char *argv[], const char **user, bool *json,
                           GError **error) {
-        static const struct option options[] = {
+        static const struct option with_json[] = {
+                { "user", required_argument, NULL, 'u' },
+                { "help", no_argument, NULL, 'h' },
+                { "json", no_argument, NULL, 'j' },
+                {},
+        };
+        /* The same table without its --json entry. */
+        static const struct option without_json[] = {
                 { "user", required_argument, NULL, 'u' },
                 { "help", no_argument, NULL, 'h' },
                 {},
@@ -374,12 +392,15 @@ int ctl_parse_user_option(const char *verb, const char *help, int argc, char *ar
 
         optind = 0;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, ":u:h", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, ":u:h", json ? with_json : without_json, NULL)) >= 0) {
                 switch (c) {
                 case 'u':
                         if (ctl_check_instance_name(optarg, error) < 0)
                                 return -EINVAL;
                         *user = optarg;
+                        break;
+                case 'j':
+                        *json = true;
                         break;
                 case 'h':
                         fputs(help, stdout);

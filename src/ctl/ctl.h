@@ -100,9 +100,15 @@ typedef struct {
 
 int ctl_server_context_init(CtlServerContext *context, const CtlInstance *instance, GError **error);
 void ctl_server_context_clear(CtlServerContext *context);
-/* Parses [--user NAME] [-h]: 1 to go on, 0 after --help, < 0 on a usage
- * error. optind is left at the first operand. */
-int ctl_parse_user_option(const char *verb, const char *help, int argc, char *argv[], const char **user,
+/* Prints the value built in b, pretty, and a newline: the form of every
+ * --json. */
+typedef struct _JsonBuilder JsonBuilder;
+void ctl_print_json(JsonBuilder *b);
+
+/* Parses [--user NAME] [-h], and [--json] when json is not NULL: 1 to go
+ * on, 0 after --help, < 0 on a usage error. optind is left at the first
+ * operand. */
+int ctl_parse_user_option(const char *verb, const char *help, int argc, char *argv[], const char **user, bool *json,
                           GError **error);
 
 /* Runs the server's CLI with `arguments` as the account, in the server's

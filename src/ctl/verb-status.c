@@ -295,48 +295,19 @@ static void status_print_json(const StatusFacts *f) {
         }
         json_builder_end_object(b);
 
-        g_autoptr(JsonGenerator) gen = json_generator_new();
-        g_autoptr(JsonNode) root = json_builder_get_root(b);
-        json_generator_set_root(gen, root);
-        json_generator_set_pretty(gen, TRUE);
-        g_autofree char *text = json_generator_to_data(gen, NULL);
-        printf("%s\n", text);
+        ctl_print_json(b);
 }
 
 int verb_status(int argc, char *argv[], GError **error) {
-        static const struct option options[] = {
-                { "user", required_argument, NULL, 'u' },
-                { "json", no_argument, NULL, 'j' },
-                { "help", no_argument, NULL, 'h' },
-                {},
-        };
         g_auto(CtlInstance) ci = {};
         g_auto(StatusFacts) facts = {};
         const char *user = NULL;
         bool json = false;
-        int c, r;
+        int r;
 
-        optind = 0;
-        opterr = 0;
-        while ((c = getopt_long(argc, argv, ":u:h", options, NULL)) >= 0) {
-                switch (c) {
-                case 'u':
-                        if (ctl_check_instance_name(optarg, error) < 0)
-                                return -EINVAL;
-                        user = optarg;
-                        break;
-                case 'j':
-                        json = true;
-                        break;
-                case 'h':
-                        fputs(status_help, stdout);
-                        return 0;
-                case ':':
-                        return ctl_usage_error(error, "status", "option %s needs a value", argv[optind - 1]);
-                default:
-                        return ctl_usage_error(error, "status", "unknown option %s", argv[optind - 1]);
-                }
-        }
+        r = ctl_parse_user_option("status", status_help, argc, argv, &user, &json, error);
+        if (r <= 0)
+                return r;
         if (optind < argc)
                 return ctl_usage_error(error, "status", "unexpected argument \"%s\"", argv[optind]);
         /* Anyone may ask: what others may not read is left out below. */
@@ -364,7 +335,7 @@ int verb_check(int argc, char *argv[], GError **error) {
         const char *user = NULL;
         int r;
 
-        r = ctl_parse_user_option("check", check_help, argc, argv, &user, error);
+        r = ctl_parse_user_option("check", check_help, argc, argv, &user, NULL, error);
         if (r <= 0)
                 return r;
         if (optind < argc)

@@ -278,7 +278,7 @@ int verb_url(int argc, char *argv[], GError **error) {
         bool none = false;
         int r;
 
-        r = ctl_parse_user_option("url", url_help, argc, argv, &user, error);
+        r = ctl_parse_user_option("url", url_help, argc, argv, &user, NULL, error);
         if (r <= 0)
                 return r;
         if (optind < argc)
@@ -413,7 +413,7 @@ int verb_token(int argc, char *argv[], GError **error) {
         const char *user = NULL;
         int r;
 
-        r = ctl_parse_user_option("token", token_help, argc, argv, &user, error);
+        r = ctl_parse_user_option("token", token_help, argc, argv, &user, NULL, error);
         if (r <= 0)
                 return r;
         if (optind >= argc)
