@@ -204,6 +204,12 @@ int ctl_version_compare(const char *a, const char *b) {
                         b = eb;
                         continue;
                 }
+                /* A prerelease comes before its release, as in semver:
+                 * 4.140.0-rc.1 < 4.140.0. */
+                if (*a == '-' && !*b)
+                        return -1;
+                if (!*a && *b == '-')
+                        return 1;
                 if (*a != *b)
                         return (unsigned char) *a < (unsigned char) *b ? -1 : 1;
                 a++;

@@ -45,7 +45,8 @@ int ctl_feed_pick(OvhServerKind kind, const char *arch, const char *json, gsize 
  * for KIND alone and for KIND@latest. */
 int ctl_feed_parse_spec(const char *spec, OvhServerKind *ret_kind, char **ret_version);
 
-/* Compares two versions number by number (1.10 > 1.9): <0, 0, >0. */
+/* Compares two versions number by number (1.10 > 1.9), a prerelease
+ * before its release (1.2.3-rc.1 < 1.2.3): <0, 0, >0. */
 int ctl_version_compare(const char *a, const char *b);
 
 /* Whether text is 64 hex digits. */

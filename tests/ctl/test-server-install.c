@@ -146,6 +146,10 @@ static void test_feed_names(void) {
         g_assert_cmpint(ctl_version_compare("4.140.0", "4.139.1"), >, 0);
         g_assert_cmpint(ctl_version_compare("4.99.0", "4.100.0"), <, 0);
         g_assert_cmpint(ctl_version_compare("1.116.02821", "1.116.02820"), >, 0);
+        g_assert_cmpint(ctl_version_compare("4.140.0-rc.1", "4.140.0"), <, 0);
+        g_assert_cmpint(ctl_version_compare("4.140.0", "4.140.0-rc.1"), >, 0);
+        g_assert_cmpint(ctl_version_compare("4.140.0-rc.2", "4.140.0-rc.10"), <, 0);
+        g_assert_cmpint(ctl_version_compare("4.140.0-rc.1", "4.139.1"), >, 0);
         g_assert_true(ctl_sha256_valid("0123456789abcdefABCDEF0123456789abcdef0123456789abcdef0123456789"));
         g_assert_false(ctl_sha256_valid("0123"));
 }
