@@ -132,10 +132,15 @@ static int server_list(bool json) {
 /* ------------------------------------------------------------ switching */
 
 /* The default service and every running per-user instance: each serves
- * the store's current server unless its configuration names a Root=. A
- * try-restart: a stopped service starts with the new server at its next
- * connection anyway. */
-static void restart_services(void) {
+ * the store's current server unless the configuration (launcher.conf, which
+ * they all read) names a Root=; then a restart would change nothing, and
+ * none is made. A try-restart: a stopped service starts with the new server
+ * at its next connection anyway. */
+static void restart_services(const OvhConfig *config) {
+        if (config->root) {
+                printf("no service restarted: they serve [Server] Root=%s\n", config->root);
+                return;
+        }
         g_auto(GStrv) instances = NULL;
         g_autoptr(GError) list_error = NULL;
         g_autoptr(GPtrArray) units = g_ptr_array_new();
@@ -154,7 +159,7 @@ static void restart_services(void) {
 }
 
 /* current := entry (previous := the old current), then prune. */
-static int switch_to(const char *entry, unsigned keep, GError **error) {
+static int switch_to(const char *entry, const OvhConfig *config, GError **error) {
         g_autofree char *current = ovh_store_link(OVH_SERVERS_DIR, OVH_STORE_CURRENT);
         int r;
 
@@ -177,18 +182,19 @@ static int switch_to(const char *entry, unsigned keep, GError **error) {
                 return r;
         printf("current server: %s (%s %s, VS Code %s)%s%s\n", entry, ovh_server_kind_name(tree.kind), tree.release,
                tree.version, current ? "; previous: " : "", current ? current : "");
-        restart_services();
+        restart_services(config);
 
         g_autoptr(GPtrArray) list = NULL;
         if (ovh_store_list(OVH_SERVERS_DIR, &list, NULL) >= 0) {
-                g_autoptr(GPtrArray) old = ovh_store_prunable(list, keep > 2 ? keep - 2 : 0);
+                g_autoptr(GPtrArray) old =
+                        ovh_store_prunable(list, config->update_keep > 2 ? config->update_keep - 2 : 0);
                 for (guint i = 0; i < old->len; i++) {
                         const OvhStoredServer *s = old->pdata[i];
                         g_autoptr(GError) e = NULL;
                         if (ovh_store_remove_tree(OVH_SERVERS_DIR, s->name, &e) < 0)
                                 ctl_warning("%s", e->message);
                         else
-                                printf("removed %s ([Update] Keep=%u)\n", s->name, keep);
+                                printf("removed %s ([Update] Keep=%u)\n", s->name, config->update_keep);
                 }
         }
         return 0;
@@ -335,7 +341,7 @@ static int update(const CtlInstance *ci, const Options *o, GError **error) {
         if (r < 0)
                 return r;
         note_update(NULL);
-        return switch_to(entry, ci->config->update_keep, error);
+        return switch_to(entry, ci->config, error);
 }
 
 /* ------------------------------------------------------------ the verb */
@@ -447,14 +453,14 @@ int verb_server(int argc, char *argv[], GError **error) {
                 r = install(&ci, operand, &o, &entry, error);
                 if (r < 0 || o.no_use)
                         return r;
-                return switch_to(entry, ci.config->update_keep, error);
+                return switch_to(entry, ci.config, error);
         }
         if (g_str_equal(action, "use")) {
                 g_autofree char *entry = NULL;
                 r = find_entry(operand, &entry, error);
                 if (r < 0)
                         return r;
-                return switch_to(entry, ci.config->update_keep, error);
+                return switch_to(entry, ci.config, error);
         }
         if (g_str_equal(action, "rollback")) {
                 g_autofree char *previous = ovh_store_link(OVH_SERVERS_DIR, OVH_STORE_PREVIOUS);
@@ -463,7 +469,7 @@ int verb_server(int argc, char *argv[], GError **error) {
                         return ovh_fail(error, EX_USAGE, ENOENT,
                                         "there is no previous server to go back to; openvscodectl server list shows "
                                         "what is installed, server use NAME switches to one");
-                return switch_to(previous, ci.config->update_keep, error);
+                return switch_to(previous, ci.config, error);
         }
         if (g_str_equal(action, "remove")) {
                 g_autofree char *entry = NULL;

@@ -330,6 +330,23 @@ if ctl server use 4.139.1 >"$WORK/use.out" 2>&1; then ok "server use 4.139.1 (by
 for _ in $(seq 600); do [[ $(served_commit) == "$COMMIT_NEW" ]] && break; sleep 0.1; done
 expect "use: 4.139.1 serves" "$(current) $(served_commit)" "code-server-4.139.1-amd64 $COMMIT_NEW"
 
+# [Server] Root= wins over the store: a switch then moves the store's
+# current and restarts no service, which would change nothing.
+IN sh -c "printf '[Server]\nRoot=$STORE/code-server-4.139.1-amd64\n' >$CONFD/60-system-test-root.conf"
+pid_before=$(IN systemctl show -P MainPID openvscode-server.service)
+ctl server use 4.138.0 >"$WORK/use-root.out" 2>&1 || true
+expect_has "use with Root= set: says no service was restarted" "$(cat "$WORK/use-root.out")" \
+    "no service restarted: they serve [Server] Root=$STORE/code-server-4.139.1-amd64"
+expect "use with Root= set: the store's current moved, the same server process serves Root='s 4.139.1" \
+    "$(current) $(IN systemctl show -P MainPID openvscode-server.service) $(served_commit)" \
+    "code-server-4.138.0-amd64 $pid_before $COMMIT_NEW"
+IN rm -f "$CONFD/60-system-test-root.conf"
+if ctl server use 4.139.1 >"$WORK/use.out" 2>&1; then ok "server use 4.139.1 again, Root= gone"; else not_ok "server use 4.139.1 again" "$(cat "$WORK/use.out")"; fi
+for _ in $(seq 600); do [[ $(served_commit) == "$COMMIT_NEW" ]] && break; sleep 0.1; done
+check "... the service was restarted this time (main PID $pid_before -> $(IN systemctl show -P MainPID openvscode-server.service))" \
+    test "$(IN systemctl show -P MainPID openvscode-server.service)" != "$pid_before"
+expect "... and 4.139.1 from the store serves" "$(current) $(served_commit)" "code-server-4.139.1-amd64 $COMMIT_NEW"
+
 # ================================================================ bad input
 refused "remove the current server" 64 "is the current server; switch to another first" ctl server remove code-server-4.139.1-amd64
 refused "remove an unknown version" 66 "no installed server is \"9.9.9\"" ctl server remove 9.9.9
