@@ -43,6 +43,10 @@ const CONTENT_TYPES = {
   '.svg': 'image/svg+xml',
 };
 const MIN_SIZE = 1024;
+// What only node loads (the server, the extension host, the desktop
+// layers) never reaches a browser: VS Code's layers node/ and electron-*/,
+// and the server's own entry points. 7 of 37 MB in 1.139.1.
+const NODE_SIDE = /(^|\/)(node|electron-[a-z]+)\/|^out\/(server-[a-z-]+|bootstrap-[a-z-]+)\.js$/;
 // Brotli's quality 9 takes 5 s for the 19 MB workbench.js on one core and
 // gives 4.2 MB; 11 gives 3.7 MB for a minute of CPU at every new version.
 const BROTLI_QUALITY = 9;
@@ -148,7 +152,7 @@ function compressible(root) {
       const rel = path.posix.join(dir, entry.name);
       if (entry.isDirectory()) {
         walk(rel);
-      } else if (entry.isFile() && CONTENT_TYPES[path.extname(entry.name)]) {
+      } else if (entry.isFile() && CONTENT_TYPES[path.extname(entry.name)] && !NODE_SIDE.test(rel)) {
         const st = fs.statSync(path.join(root, rel));
         if (st.size >= MIN_SIZE)
           found.push({ rel, size: st.size, mtimeMs: st.mtimeMs });

@@ -76,6 +76,11 @@ async function scratch(t, extraArgs = []) {
   fs.writeFileSync(path.join(root, 'out', 'vs', 'workbench.css'), `.a { color: red; }\n`.repeat(200));
   fs.writeFileSync(path.join(root, 'out', 'vs', 'small.js'), '// under 1 KiB\n');
   fs.writeFileSync(path.join(root, 'out', 'vs', 'icon.png'), Buffer.alloc(4096, 7));
+  // Node's side (a layer node/ and the server's entry points): never sent
+  // to a browser, never compressed (the counts below leave them out).
+  fs.mkdirSync(path.join(root, 'out', 'vs', 'base', 'node'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'out', 'vs', 'base', 'node', 'pty.js'), BIG);
+  fs.writeFileSync(path.join(root, 'out', 'server-cli.js'), BIG);
   fs.writeFileSync(path.join(dir, 'token'), `${TOKEN}\n`);
   fs.mkdirSync(path.join(dir, 'home'));
   const server = http.createServer((req, res) => {
