@@ -72,6 +72,8 @@ function adoptSystemdSocket() {
       return `${host}:${address.port} (from systemd)`;
     };
 
+    compressStaticFiles(this);
+
     // No close-on-exec to set here: node starts with every inherited fd
     // above 2 already marked close-on-exec, so spawned children never get
     // the socket (measured, docs/sd-listen.md).
@@ -81,6 +83,17 @@ function adoptSystemdSocket() {
       ? originalListen.call(this, options, BACKLOG, callback)
       : originalListen.call(this, options, BACKLOG);
   };
+}
+
+// VS Code's static files compressed on this server (static-compress.js,
+// beside this file). Without that module, or if it fails, VS Code serves
+// them as before: compression is never a reason not to serve.
+function compressStaticFiles(server) {
+  try {
+    require(require('path').join(__dirname, 'static-compress.js')).install(server);
+  } catch (e) {
+    process.stderr.write(`<4>sd-listen.js: static files served uncompressed: ${e.message}\n`);
+  }
 }
 
 // The path of the AF_UNIX socket on fd 3, for the log line; null if it
