@@ -157,14 +157,19 @@ as_account() { as_user "$ACCOUNT" "$1"; }
 
 # prepare_state [USER HOME]: what a person's state would hold before the
 # first visit: a file in the default folder (an empty folder shows no
-# explorer rows). VS Code's settings stay its defaults: workspace trust is
-# on, and tests/browser/workbench.js accepts the prompt as a person would.
-# Default: the service account and its state directory; a per-user
-# instance's state is USER's HOME. Made as USER, so nothing depends on the
-# launcher fixing ownership as root.
+# explorer rows). Workspace trust stays VS Code's default (on), and
+# tests/browser/workbench.js accepts the prompt as a person would. One
+# setting is the test's: the terminal draws its text in the page
+# (terminal.integrated.gpuAcceleration off) instead of a WebGL canvas, so
+# the test can read what it typed (a Chromium with WebGL, as on Debian 13,
+# would draw it where no test reads). Default: the service account and its
+# state directory; a per-user instance's state is USER's HOME. Made as
+# USER, so nothing depends on the launcher fixing ownership as root.
 prepare_state() {
     local user=${1:-$ACCOUNT} home=${2:-$STATE}
-    as_user "$user" "umask 022; mkdir -p $home/workspace && printf 'written by the system test\n' >$home/workspace/hello.txt"
+    as_user "$user" "umask 022; mkdir -p $home/workspace && printf 'written by the system test\n' >$home/workspace/hello.txt" &&
+        as_user "$user" "umask 077; mkdir -p $home/.openvscode-server/data/User &&
+            printf '{\"terminal.integrated.gpuAcceleration\": \"off\"}\n' >$home/.openvscode-server/data/User/settings.json"
 }
 
 # token_file [HOME]: the generated token of the instance whose state is HOME

@@ -133,11 +133,15 @@ async function openWorkbench(browser, base, token, sockets) {
 const explorerRow = (name) => `.explorer-folders-view .monaco-list-row[aria-label^="${name}"]`;
 
 // terminalScreen PAGE: the terminal's text without its spaces and line
-// breaks (a long command wraps), or null when xterm draws no DOM rows (its
-// WebGL renderer).
+// breaks (a long command wraps). xterm draws it in DOM rows with the
+// user setting terminal.integrated.gpuAcceleration off (tests/browser/lib.sh
+// prepare_state); without rows there is nothing to read, and that is an
+// error of the test's setup.
 async function terminalScreen(page) {
-    const rows = await page.$$eval('.terminal-wrapper .xterm-rows', (els) => els.map((el) => el.textContent).join(''));
-    return rows ? rows.replace(/\s/g, '') : null;
+    const rows = await page.$$eval('.terminal-wrapper .xterm-rows', (els) => els.map((el) => el.textContent));
+    if (!rows.length)
+        throw new Error('the terminal has no text rows: is terminal.integrated.gpuAcceleration "off" in the user settings?');
+    return rows.join('').replace(/\s/g, '');
 }
 
 // typeInTerminal PAGE COMMAND: types COMMAND on the terminal's prompt and
@@ -152,12 +156,11 @@ async function typeInTerminal(page, command) {
         await page.click('.terminal-wrapper .xterm');
         await page.waitForFunction(() => document.activeElement &&
             document.activeElement.classList.contains('xterm-helper-textarea'), null, { timeout: STEP_TIMEOUT });
-        const before = await terminalScreen(page);
+        await terminalScreen(page);
         await page.keyboard.type(command, { delay: 5 });
-        if (before === null) break; // no rows to read: trust the keys
         const deadline = Date.now() + 5000;
         let shown = false;
-        while (!(shown = ((await terminalScreen(page)) || '').includes(want)) && Date.now() < deadline)
+        while (!(shown = (await terminalScreen(page)).includes(want)) && Date.now() < deadline)
             await page.waitForTimeout(100);
         if (shown) break;
         if (attempt === 3) throw new Error(`the terminal does not show the command typed three times: ${command}`);

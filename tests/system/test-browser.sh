@@ -34,7 +34,7 @@ diag "prepared (root, server, browser, build) after $(elapsed "$t_start") s"
 
 nspawn_boot "$ROOT" "ovh-browser-$$" "$WORK/console.log" "${NSPAWN_ARGS[@]}" || bail "the container did not boot"
 expect "systemd in the container reaches running" "$NSPAWN_STATE" running
-check "the workspace holds a file (VS Code's settings: its defaults)" prepare_state
+check "the workspace holds a file; the user settings draw the terminal in the page (trust: VS Code's default)" prepare_state
 check "systemctl enable --now openvscode-server.socket" IN systemctl enable --now openvscode-server.socket
 expect "the service waits for the first connection" "$(IN systemctl is-active openvscode-server.service || true)" inactive
 # The first GET (403, no token) starts the server and generates the token.

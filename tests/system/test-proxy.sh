@@ -148,7 +148,7 @@ IN useradd -m -s /bin/bash bob
 # For the browser: a file in alice's default folder (~/workspace), made as
 # alice before her server first starts (the trust prompt is accepted in
 # the browser).
-check "alice's default folder holds a file" prepare_state alice /home/alice
+check "alice's default folder holds a file; her settings draw the terminal in the page" prepare_state alice /home/alice
 check "... and a README.md for a webview (the Markdown preview)" \
     as_user alice "printf '# Through the proxy\n\nalice'\''s workbench at /u/alice/\n' >/home/alice/workspace/README.md"
 check "enable alice's and bob's sockets" IN systemctl enable --now openvscode-server@alice.socket openvscode-server@bob.socket
