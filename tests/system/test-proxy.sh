@@ -115,6 +115,29 @@ body() {
         "$1" "$2" "$3" "$3" "$1" | IN curl -K - 2>/dev/null || true
 }
 token_of() { IN cat "$1/.openvscode-server/token" 2>/dev/null || true; }
+# encoding HOST PATH JAR ACCEPT: the Content-Encoding of the answer to GET
+# https://HOST/PATH with the cookie in JAR and Accept-Encoding: ACCEPT
+# ("none" when it has none), after its status.
+encoding() {
+    printf 'url = "https://%s%s"\noutput = "/dev/null"\ndump-header = "-"\nsilent\nmax-time = 60\ninsecure\nhttp1.1\ncookie = "%s"\nheader = "Accept-Encoding: %s"\nresolve = "%s:443:127.0.0.1"\n' \
+        "$1" "$2" "$3" "$4" "$1" | IN curl -K - 2>/dev/null |
+        awk 'tolower($1) == "content-encoding:" { e = $2 } NR == 1 { s = $2 } END { printf "%s %s\n", s, e ? e : "none" }' | tr -d '\r'
+}
+# compression_through NAME HOST PREFIX JAR PAGE: the workbench page comes
+# compressed by the proxy, the workbench's script compressed by the server
+# (static-compress.js, within 3 minutes of its start) and passed on as it is.
+compression_through() {
+    local name=$1 host=$2 prefix=$3 jar=$4 page=$5 script _ got
+    expect "$name: the workbench page is compressed by the proxy (Accept-Encoding: gzip)" \
+        "$(encoding "$host" "$prefix/" "$jar" gzip)" "200 gzip"
+    script=$(grep -o '[a-z]*-[0-9a-f]\{40\}/static/out/vs/code/browser/workbench/workbench\.js' <<<"$page" | head -n 1)
+    for _ in $(seq 180); do
+        got=$(encoding "$host" "$prefix/$script" "$jar" "gzip, deflate, br")
+        [[ $got == "200 br" ]] && break
+        sleep 1
+    done
+    expect "$name: the workbench's script comes as the server's brotli, passed on ($script)" "$got" "200 br"
+}
 # websocket_upgrade HOST PATH JAR KEY: the response head to a VS Code
 # WebSocket upgrade of https://HOST/PATH (as the workbench asks for its
 # remote connection), with the cookie in JAR.
@@ -141,6 +164,7 @@ token=$(token_of "$STATE")
 expect "single: through nginx with the token: 302" "$(get single.example.org "/?tkn=$token")" 302
 page=$(body single.example.org "/?tkn=$token" /root/single.jar)
 if [[ $page == *vs/code/browser/workbench/workbench* ]]; then ok "single: the workbench HTML through nginx"; else not_ok "single: the workbench HTML through nginx" "$(head -c 300 <<<"$page")"; fi
+compression_through "single: nginx" single.example.org "" /root/single.jar "$page"
 
 # ---------------------------------------------------------------- alice and bob
 IN useradd -m -s /bin/bash alice
@@ -268,6 +292,7 @@ expect "caddy, single: without a token: 403" "$(get code.example.org /)" 403
 expect "caddy, single: with the token: 302" "$(get code.example.org "/?tkn=$token")" 302
 page=$(body code.example.org "/?tkn=$token" /root/caddy-single.jar)
 if [[ $page == *vs/code/browser/workbench/workbench* ]]; then ok "caddy, single: the workbench HTML"; else not_ok "caddy, single: the workbench HTML" "$(head -c 300 <<<"$page")"; fi
+compression_through "caddy, single" code.example.org "" /root/caddy-single.jar "$page"
 
 U=users.code.example.org
 expect "caddy: /u/alice redirects to /u/alice/" "$(get $U /u/alice)" 308
