@@ -119,7 +119,7 @@ pkg_prune() {
 # shellcheck disable=SC2034
 PKG_DEB_DEPS=(debhelper dpkg-dev lintian rpm rpmlint meson ninja-build pkgconf
     libsystemd-dev libcap-dev libseccomp-dev libglib2.0-dev libarchive-dev libcurl4-openssl-dev libjson-glib-dev
-    systemd python3 git
+    systemd python3 nodejs git
     libgcc-s1 libgssapi-krb5-2 libkrb5-3 libpcre2-8-0 libstdc++6
     binutils xz-utils file cpio)
 # shellcheck disable=SC2034
@@ -138,7 +138,7 @@ PKG_PAYLOAD_DEPS_arm64=(g++-aarch64-linux-gnu libkrb5-dev:arm64)
 # shellcheck disable=SC2034
 PKG_ROOT_DEPS=(debhelper dpkg-dev lintian meson ninja-build pkgconf
     libsystemd-dev libcap-dev libseccomp-dev libglib2.0-dev libarchive-dev libcurl4-openssl-dev libjson-glib-dev
-    python3 systemd)
+    python3 systemd nodejs)
 
 # pkg_release_root SUITE: builds the root if it is missing or was made
 # another way, then sets PKG_ROOT and holds a shared lock on it (fd

@@ -75,8 +75,11 @@ else
     # 700 MB (the package suite lints the default payload with xz).
     tarball=$(OVH_PAYLOAD_VSCODE=1.139.1 "$SRC/tests/package/make-payload-tarball" amd64 2>"$build_log") ||
         { tail -n 30 "$build_log"; bail "tests/package/make-payload-tarball failed"; }
-    new=$(OVH_PAYLOAD_TARBALL=$tarball DPKG_DEB_COMPRESSOR_TYPE=zstd "$SRC/tests/package/build-debs" 2>>"$build_log") ||
-        { tail -n 30 "$build_log"; bail "tests/package/build-debs failed"; }
+    new=$(OVH_PAYLOAD_TARBALL=$tarball DPKG_DEB_COMPRESSOR_TYPE=zstd "$SRC/tests/package/build-debs" --payload-only 2>>"$build_log") ||
+        { tail -n 30 "$build_log"; bail "tests/package/build-debs --payload-only failed"; }
+    # openvscode-host as the package suite builds and lints it (xz).
+    new+=$'\n'$("$SRC/tests/package/build-debs" --host-only 2>>"$build_log") ||
+        { tail -n 30 "$build_log"; bail "tests/package/build-debs --host-only failed"; }
     mapfile -t new <<<"$new"
     cp "${new[@]}" "$DEBS/new/"
 fi
