@@ -186,14 +186,16 @@ sock.on('error', (e) => { console.log(`socket error: ${e.message}`); process.exi
 sock.on('close', () => { console.log('closed'); process.exit(step === 2 ? 0 : 5); });
 EOF
 
-# request PATH [COOKIE_TOKEN]: prints the HTTP status; body and headers in
-# $WORK. curl reads its URL and cookie from stdin, never from argv.
+# request PATH [COOKIE_TOKEN [ENCODING]]: prints the HTTP status; body and
+# headers in $WORK. ENCODING: an Accept-Encoding to send. curl reads its
+# URL and cookie from stdin, never from argv.
 request() {
-    local path=$1 cookie=${2:-}
+    local path=$1 cookie=${2:-} encoding=${3:-}
     rm -f "$WORK/body" "$WORK/headers"
     {
         printf 'url = "%s%s"\n' "$base_url" "$path"
         [[ -n $cookie ]] && printf 'cookie = "vscode-tkn=%s"\n' "$cookie"
+        [[ -n $encoding ]] && printf 'header = "Accept-Encoding: %s"\n' "$encoding"
         [[ -n $unix_socket ]] && printf 'unix-socket = "%s"\n' "$unix_socket"
         printf 'output = "%s"\n' "$WORK/body"
         printf 'dump-header = "%s"\n' "$WORK/headers"
@@ -408,22 +410,6 @@ login_flow() {
     fi
 }
 
-# request_encoded PATH TOKEN ENCODING: as request, with the cookie and
-# Accept-Encoding: ENCODING (empty: none).
-request_encoded() {
-    local path=$1 cookie=$2 encoding=$3
-    rm -f "$WORK/body" "$WORK/headers"
-    {
-        printf 'url = "%s%s"\n' "$base_url" "$path"
-        [[ -n $cookie ]] && printf 'cookie = "vscode-tkn=%s"\n' "$cookie"
-        [[ -n $encoding ]] && printf 'header = "Accept-Encoding: %s"\n' "$encoding"
-        [[ -n $unix_socket ]] && printf 'unix-socket = "%s"\n' "$unix_socket"
-        printf 'output = "%s"\n' "$WORK/body"
-        printf 'dump-header = "%s"\n' "$WORK/headers"
-        printf 'write-out = "%%{http_code}"\n'
-        printf 'max-time = 60\nsilent\n'
-    } | curl -K - || true
-}
 header_of() { sed -n "s/^$1: *//Ip" "$WORK/headers" | tr -d '\r' | head -n 1; }
 
 # compressed_static SCENARIO TOKEN: VS Code's static files compressed
@@ -435,7 +421,7 @@ header_of() { sed -n "s/^$1: *//Ip" "$WORK/headers" | tr -d '\r' | head -n 1; }
 # without the token it is still VS Code's 403.
 compressed_static() {
     local scenario=$1 token=$2 code script rel encoding _ want got
-    request_encoded / "$token" "" >/dev/null
+    request / "$token" "" >/dev/null
     script=$(grep -o '[a-z]*-[0-9a-f]\{40\}/static/out/vs/code/browser/workbench/workbench\.js' "$WORK/body" | head -n 1)
     if [[ -n $script ]]; then
         ok "$scenario: the workbench page loads its script from the static route ($script)"
@@ -451,7 +437,7 @@ compressed_static() {
     done
     check "$scenario: the server said what it compressed" \
         grep -q 'static-compress.js: [0-9]* of [0-9]* static files served compressed' "$WORK/$scenario.err" "$WORK/$scenario.out"
-    request_encoded "/$script" "$token" "gzip, deflate, br" >/dev/null
+    request "/$script" "$token" "gzip, deflate, br" >/dev/null
     encoding=$(header_of Content-Encoding)
     expect "$scenario: the workbench script comes compressed with brotli once the background pass is done" "$encoding" br
     want=$(sha256sum <"$ROOT/$rel" | cut -d' ' -f1)
@@ -460,13 +446,13 @@ compressed_static() {
     expect "$scenario: ... with VS Code's type and caching, Vary and an ETag" \
         "$(header_of Content-Type) | $(header_of Cache-Control) | $(header_of Vary) | $(header_of ETag | sed 's/"[A-Za-z0-9_-]\{22\}-br"/ETAG-br/')" \
         "text/javascript | public, max-age=31536000 | Accept-Encoding | ETAG-br"
-    request_encoded "/$script" "$token" "gzip" >/dev/null
+    request "/$script" "$token" "gzip" >/dev/null
     got=$(gzip -dc <"$WORK/body" | sha256sum | cut -d' ' -f1)
     expect "$scenario: gzip for a client without brotli, the same bytes" "$(header_of Content-Encoding) $got" "gzip $want"
-    request_encoded "/$script" "$token" "" >/dev/null
+    request "/$script" "$token" "" >/dev/null
     expect "$scenario: no Accept-Encoding: VS Code's own answer, uncompressed" \
         "$(header_of Content-Encoding)-$(sha256sum <"$WORK/body" | cut -d' ' -f1)" "-$want"
-    code=$(request_encoded "/$script" "" "br")
+    code=$(request "/$script" "" "br")
     expect "$scenario: without the token: VS Code's 403, compressed or not" "$code $(header_of Content-Encoding)" "403 "
     expect "$scenario: the cache is the account's, 0700, in its home" \
         "$(stat -c '%U %a' "$ACCOUNT_HOME/.cache/openvscode-host/static/${script%%/static/*}")" "$ACCOUNT 700"
