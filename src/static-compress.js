@@ -52,6 +52,9 @@ const NODE_SIDE = /(^|\/)(node|electron-[a-z]+)\/|^out\/(server-[a-z-]+|bootstra
 const BROTLI_QUALITY = 9;
 const MANIFEST = 'manifest.json';
 const MANIFEST_FORMAT = 1;
+// The caches of the versions used last that are kept (this one and the one
+// a rollback would go back to); older ones go: 15 MB each for 1.139.1.
+const KEEP_VERSIONS = 2;
 
 // chooseEncoding ACCEPT_ENCODING: 'br', 'gzip' or null, as the header
 // allows (q=0 refuses; '*' allows both), brotli first.
@@ -308,7 +311,34 @@ class StaticCompressor {
         this.log(`<4>static-compress.js: the manifest: ${e.message}; the next start compresses again`);
       }
     }
-    return { files: files.length, cached, made, inBytes, outBytes, ms: Date.now() - started };
+    const pruned = await this.pruneOtherVersions();
+    return { files: files.length, cached, made, inBytes, outBytes, pruned, ms: Date.now() - started };
+  }
+
+  // The cache directories of other versions beside this one: all but the
+  // KEEP_VERSIONS used last (this one marked as used now) are removed.
+  // Returns their names.
+  async pruneOtherVersions() {
+    const base = path.dirname(this.cacheDir);
+    const now = new Date();
+    try {
+      await fs.promises.utimes(this.cacheDir, now, now);
+      const dirs = [];
+      for (const entry of await fs.promises.readdir(base, { withFileTypes: true })) {
+        if (!entry.isDirectory() || !/^[a-z0-9-]+-[0-9a-f]{7,64}$/.test(entry.name))
+          continue;
+        const st = await fs.promises.lstat(path.join(base, entry.name));
+        dirs.push({ name: entry.name, mtimeMs: st.mtimeMs });
+      }
+      dirs.sort((a, b) => b.mtimeMs - a.mtimeMs);
+      const old = dirs.slice(KEEP_VERSIONS).filter((d) => path.join(base, d.name) !== this.cacheDir);
+      for (const d of old)
+        await fs.promises.rm(path.join(base, d.name), { recursive: true, force: true });
+      return old.map((d) => d.name);
+    } catch (e) {
+      this.log(`<4>static-compress.js: pruning old caches in ${base}: ${e.message}`);
+      return [];
+    }
   }
 }
 
@@ -406,7 +436,8 @@ function install(server, { argv = process.argv, env = process.env, log } = {}) {
       if (r.made > 0 || r.cached > 0)
         say(`static-compress.js: ${r.cached + r.made} of ${r.files} static files served compressed ` +
           `(${r.cached} from the cache, ${r.made} compressed now in ${r.ms} ms` +
-          (r.made ? `, ${(r.inBytes / 1048576).toFixed(1)} MB to ${(r.outBytes / 1048576).toFixed(1)} MB brotli` : '') + ')');
+          (r.made ? `, ${(r.inBytes / 1048576).toFixed(1)} MB to ${(r.outBytes / 1048576).toFixed(1)} MB brotli` : '') + ')' +
+          (r.pruned.length ? `; removed the caches of ${r.pruned.join(', ')}` : ''));
     }, (e) => say(`<4>static-compress.js: ${e.message}; static files served uncompressed`));
   return compressor;
 }

@@ -198,6 +198,23 @@ test('the cache is reused by the next start, and a changed file is compressed ag
   assert.equal(zlib.brotliDecompressSync(fs.readFileSync(entry.br.file)).toString(), `.b { color: blue; }\n`.repeat(300));
 });
 
+test('the caches of the two versions used last are kept, older ones removed', async (t) => {
+  const s = await scratch(t);
+  const base = path.dirname(s.cache);
+  const old = ['stable-1111111111111111111111111111111111111111', 'stable-2222222222222222222222222222222222222222',
+    'insider-3333333333333333333333333333333333333333'];
+  old.forEach((name, i) => {
+    fs.mkdirSync(path.join(base, name, 'out'), { recursive: true });
+    const when = new Date(Date.now() - (i + 1) * 3600e3);
+    fs.utimesSync(path.join(base, name), when, when);
+  });
+  fs.mkdirSync(path.join(base, 'not-a-version'));
+  const again = new sc.StaticCompressor({ root: s.root, cacheDir: s.cache, token: TOKEN, productPath: `/stable-${COMMIT}` });
+  const r = await again.precompress();
+  assert.deepEqual(r.pruned.sort(), [old[1], old[2]].sort());
+  assert.deepEqual(fs.readdirSync(base).sort(), [old[0], 'not-a-version', `stable-${COMMIT}`].sort());
+});
+
 test('the cache is the account\'s alone (0700 directories, 0600 files)', async (t) => {
   const s = await scratch(t);
   assert.equal(fs.statSync(s.cache).mode & 0o777, 0o700);
