@@ -268,9 +268,10 @@ class StaticCompressor {
     const files = compressible(this.root);
     const cached = this.loadManifest(files);
     const manifest = { format: MANIFEST_FORMAT, files: {} };
-    for (const [rel, entry] of this.ready) {
-      const f = files.find((x) => x.rel === rel);
-      manifest.files[rel] = { size: f.size, mtimeMs: f.mtimeMs, etag: entry.etag };
+    for (const f of files) {
+      const entry = this.ready.get(f.rel);
+      if (entry)
+        manifest.files[f.rel] = { size: f.size, mtimeMs: f.mtimeMs, etag: entry.etag };
     }
     let made = 0;
     let inBytes = 0;
