@@ -55,7 +55,7 @@ run() {
             return 64 ;;
     esac
     local TIMEFORMAT='%3U %3S %3R' t rc=0
-    { t=$({ time (body) 2>/dev/null; } 2>&1); } || rc=$?
+    { t=$({ time (body 2>/dev/null); } 2>&1); } || rc=$?
     ((rc == 0)) || { echo "sandbox-workload.sh: $name failed (exit $rc); logs in $dir/tmp" >&2; return 1; }
     # bash's time prints after a failed body too; keep only its line
     printf '%s %s\n' "$name" "$(tail -n 1 <<<"$t")"
