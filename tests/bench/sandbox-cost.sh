@@ -179,14 +179,15 @@ for _ in $(seq 120); do
 done
 
 # ---------------------------------------------------------------- the rounds
-seq_id=0
+# inside WORKLOAD: the agent's answer (called in $(...): a subshell, so the
+# request's id is made fresh, not counted)
 inside() {
-    seq_id=$((seq_id + 1))
-    local id=r$seq_id
+    local id
+    id=$1-$(date +%s%N)
     IN sh -c "echo $1 >$D/queue/.$id && chown $ACCOUNT: $D/queue/.$id && mv $D/queue/.$id $D/queue/$id"
     local _
     for _ in $(seq 6000); do
-        IN test -f "$D/done/$id" && { IN cat "$D/done/$id"; return; }
+        IN test -f "$D/done/$id" && { IN cat "$D/done/$id"; IN rm -f "$D/done/$id"; return; }
         sleep 0.1
     done
     echo "$1 timed out"
