@@ -201,7 +201,8 @@ samples=$WORK/sandbox.samples
 one() { # WHERE WORKLOAD ROUND
     local line
     line=$("$1" "$2")
-    [[ $line =~ ^$2\ [0-9.]+\ [0-9.]+\ [0-9.]+$ ]] || bail "$2 $1 the unit: $line"
+    [[ $line =~ ^$2\ [0-9.]+\ [0-9.]+\ [0-9.]+$ ]] ||
+        bail "$2 $1 the unit: $line" "$(IN sh -c "tail -n 5 $D/tmp/*.log" 2>&1)"
     printf '%s %s %s\n' "$3" "$1" "$line" >>"$samples"
 }
 log "warming up (one of each, not counted) ..."
