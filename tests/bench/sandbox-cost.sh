@@ -86,14 +86,18 @@ fi
 
 # npm ci's project: a lock and npm's cache of it, made once with the
 # registry (the only network there is), then used offline.
-NPMDIR=$OVH_CACHE/bench-npm/eslint9-typescript5
+NPMDIR=$OVH_CACHE/bench-npm/eslint9-typescript5-prettier3
 if [[ ! -f $NPMDIR/.complete ]]; then
     log "making the npm workload's lock and cache in $NPMDIR ..."
     rm -rf "$NPMDIR"
     mkdir -p "$NPMDIR/project"
     printf '{\n  "name": "ovh-bench-npm",\n  "private": true,\n  "devDependencies": {\n    "eslint": "^9.0.0",\n    "typescript": "^5.0.0",\n    "prettier": "^3.0.0"\n  }\n}\n' \
         >"$NPMDIR/project/package.json"
-    (cd "$NPMDIR/project" && npm install --cache "$NPMDIR/cache" --no-audit --no-fund --loglevel=error) \
+    # --userconfig /dev/null: the machine's ~/.npmrc stays out (one that
+    # omits "resolved" from locks makes npm ci ask the registry for
+    # every package's metadata, which offline it cannot)
+    (cd "$NPMDIR/project" && npm install --userconfig /dev/null --cache "$NPMDIR/cache" --no-audit --no-fund \
+        --loglevel=error) \
         >"$WORK/npm.log" 2>&1 || { tail -n 20 "$WORK/npm.log" >&2; bail "npm install of the npm workload failed"; }
     rm -rf "$NPMDIR/project/node_modules"
     : >"$NPMDIR/.complete"
