@@ -43,8 +43,8 @@ run() {
             # npm ci from the local cache, no network
             body() {
                 rm -rf "$dir/npm/node_modules"
-                node /opt/ovh-npm/bin/npm-cli.js ci --offline --cache "$dir/npm-cache" --prefix "$dir/npm" \
-                    --no-audit --no-fund --loglevel=error >"$dir/tmp/npm.log" 2>&1
+                node /opt/ovh-npm/bin/npm-cli.js ci --offline --userconfig /dev/null --cache "$dir/npm-cache" \
+                    --prefix "$dir/npm" --no-audit --no-fund --loglevel=error >"$dir/tmp/npm.log" 2>&1
             } ;;
         pty)
             # 200 MB of terminal output through a pty (script's), as a
