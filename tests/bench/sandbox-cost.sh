@@ -260,10 +260,12 @@ for line in open(stack):
     if f[0] == 'filters': filters = int(f[1])
     elif f[0] == 'filter_len': lens.append(int(f[2]))
     elif f[0] == 'cached': cached = int(f[1])
-    elif f[0] == 'bypass' and len(f) == 3: bypass.append((f[1], int(f[2])))
-print(f'   seccomp stack: {filters} filters, {sum(lens)} instructions in all (newest first: {", ".join(map(str, lens))})')
-print(f'   kernel action cache: {cached} native syscalls answered without a filter; {len(bypass)} allowed ones run every filter:')
-for i in range(0, len(bypass), 6):
-    print('     ' + '  '.join(f'{n} ({s})' for n, s in bypass[i:i + 6]))
-print('   (instructions run across the stack for that call with all arguments 0)')
+    elif f[0] == 'bypass' and len(f) == 4: bypass.append((f[1], int(f[2]), f[3]))
+print(f'   seccomp stack: {filters} filters, {sum(lens)} instructions in all (newest first, #0 the launcher\'s: {", ".join(map(str, lens))})')
+print(f'   kernel action cache: {cached} native syscalls answered without running a filter; these {len(bypass)} run all {filters}')
+print(f'   (judged by their arguments, or allowed with all arguments 0; instructions run across the stack with')
+print(f'   all arguments 0, and the filters that read the arguments, #index/length):')
+for name, steps, readers in bypass:
+    who = ', '.join(f'#{r}/{lens[int(r)]}' for r in readers.split(',')) if readers != '-' else 'none (denied by number in some filter)'
+    print(f'     {name:20} {steps:>5}   {who}')
 PY

@@ -12,9 +12,12 @@
  *   seccomp-stack PID      (root: ptrace and CAP_SYS_ADMIN)
  *
  * Prints "filters N", "filter_len I N" per filter (0 = the newest, the
- * launcher's), "cached N", "bypass N", then one "bypass NAME STEPS" line per
- * allowed syscall that bypasses the cache, sorted by name. Exit 0, or 1
- * with a one-line reason.
+ * launcher's), "cached N", "bypass N", then one "bypass NAME STEPS ARGS"
+ * line per syscall that bypasses the cache and that some arguments may get
+ * through (allowed with all arguments 0, or judged by its arguments: those
+ * run the whole stack in normal work), sorted by name; ARGS is the comma
+ * list of filters that read its arguments (or "-"). Exit 0, or 1 with a
+ * one-line reason.
  *
  * The cache emulation is the kernel's own rule (kernel/seccomp.c,
  * seccomp_is_const_allow): a filter is followed with only nr and arch known;
@@ -127,7 +130,11 @@ static int read_filters(pid_t pid, Filter *filters, size_t *n) {
 typedef struct Bypass {
         const char *name;
         size_t steps;
+        char readers[256];
 } Bypass;
+
+/* The words of seccomp_data past nr and arch: instruction_pointer, args. */
+#define ARG_WORDS ((uint16_t) ~0x3u)
 
 static int by_name(const void *a, const void *b) {
         return strcmp(((const Bypass *) a)->name, ((const Bypass *) b)->name);
@@ -158,23 +165,34 @@ int main(int argc, char **argv) {
                 char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int) nr);
                 if (!name)
                         continue;
-                bool all_allow = true, allowed = true;
+                bool all_allow = true, allowed = true, by_args = false;
                 BpfTrace trace = { 0 };
                 struct seccomp_data d = { .nr = (int) nr, .arch = arch };
+                Bypass b = { .name = name, .readers = "" };
                 for (size_t i = 0; i < n; i++) {
                         uint32_t action;
+                        BpfTrace one = { 0 };
                         all_allow = all_allow && const_allow(&filters[i], nr, arch);
-                        if (bpf_eval_traced(filters[i].prog, filters[i].len, &d, &action, &trace) < 0) {
+                        if (bpf_eval_traced(filters[i].prog, filters[i].len, &d, &action, &one) < 0) {
                                 fprintf(stderr, "seccomp-stack: filter %zu is not a program the kernel accepts\n", i);
                                 return 1;
                         }
+                        trace.steps += one.steps;
                         allowed = allowed && (action & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ALLOW;
+                        if (one.loaded & ARG_WORDS) {
+                                by_args = true;
+                                size_t used = strlen(b.readers);
+                                snprintf(b.readers + used, sizeof(b.readers) - used, "%s%zu", used ? "," : "", i);
+                        }
                 }
+                b.steps = trace.steps;
+                if (!b.readers[0])
+                        strcpy(b.readers, "-");
                 if (all_allow) {
                         cached++;
                         free(name);
-                } else if (allowed) {
-                        bypass[nbypass++] = (Bypass) { name, trace.steps };
+                } else if (allowed || by_args) {
+                        bypass[nbypass++] = b;
                 } else {
                         free(name);
                 }
@@ -182,6 +200,6 @@ int main(int argc, char **argv) {
         qsort(bypass, nbypass, sizeof(bypass[0]), by_name);
         printf("cached %zu\nbypass %zu\n", cached, nbypass);
         for (size_t i = 0; i < nbypass; i++)
-                printf("bypass %s %zu\n", bypass[i].name, bypass[i].steps);
+                printf("bypass %s %zu %s\n", bypass[i].name, bypass[i].steps, bypass[i].readers);
         return 0;
 }
