@@ -117,8 +117,7 @@ static int read_filters(pid_t pid, Filter *filters, size_t *n) {
                 }
                 filters[*n].prog = calloc((size_t) len, sizeof(struct sock_filter));
                 filters[*n].len = (size_t) len;
-                if (!filters[*n].prog ||
-                    ptrace(PTRACE_SECCOMP_GET_FILTER, pid, (void *) *n, filters[*n].prog) != len) {
+                if (!filters[*n].prog || ptrace(PTRACE_SECCOMP_GET_FILTER, pid, (void *) *n, filters[*n].prog) != len) {
                         r = filters[*n].prog ? -errno : -ENOMEM;
                         break;
                 }
