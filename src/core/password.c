@@ -191,7 +191,9 @@ int ovh_password_write(const char *path, const char *hash, uid_t uid, GError **e
         struct stat st;
 
         if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-                return ovh_fail(error, EX_CANTCREAT, errno, "cannot create %s: %s", dir, g_strerror(errno));
+                return ovh_fail(error, EX_CANTCREAT, errno,
+                                "cannot create %s: %s; the package makes its parent, is openvscode-host installed?",
+                                dir, g_strerror(errno));
         /* Root writes here: the directory must be root's alone, or the
          * file could be swapped under it. */
         if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 0022))
