@@ -73,6 +73,9 @@ function adoptSystemdSocket() {
     };
 
     compressStaticFiles(this);
+    // Installed last, so its hook runs first: a navigation without the
+    // token gets the sign-in page before anything else looks at it.
+    offerSignIn(this);
 
     // No close-on-exec to set here: node starts with every inherited fd
     // above 2 already marked close-on-exec, so spawned children never get
@@ -93,6 +96,18 @@ function compressStaticFiles(server) {
     require(require('path').join(__dirname, 'static-compress.js')).install(server);
   } catch (e) {
     process.stderr.write(`<4>sd-listen.js: static files served uncompressed: ${e.message}\n`);
+  }
+}
+
+// The sign-in page (signin.js, beside this file) for a browser without
+// the token. VS Code checks the token on every request itself, so without
+// the module the server stays as safe, with VS Code's bare 403: the server
+// still starts, and the journal says why the page is missing.
+function offerSignIn(server) {
+  try {
+    require(require('path').join(__dirname, 'signin.js')).install(server);
+  } catch (e) {
+    process.stderr.write(`<3>sd-listen.js: no sign-in page (browsers get VS Code's 403): ${e.message}\n`);
   }
 }
 

@@ -27,6 +27,7 @@ typedef enum {
         KEY_EXTENSIONS, /* whitespace-separated extension ids or .vsix paths */
         KEY_URL, /* https://... (http:// only to a loopback address) */
         KEY_KEEP, /* a count of servers, 2 to 100 */
+        KEY_COOKIE_LIFETIME, /* a time span, OVH_COOKIE_LIFETIME_MIN to _MAX */
 } KeyType;
 
 typedef struct {
@@ -53,6 +54,7 @@ static const KeySpec key_specs[] = {
         { "Auth", "Mode", KEY_ENUM, "token|none", FIELD(auth_mode) },
         { "Auth", "Token", KEY_STRING, NULL, FIELD(token) },
         { "Auth", "TokenFile", KEY_PATH, NULL, FIELD(token_file) },
+        { "Auth", "CookieLifetime", KEY_COOKIE_LIFETIME, NULL, FIELD(cookie_lifetime) },
         { "Account", "User", KEY_STRING, NULL, FIELD(user) },
         { "Account", "Group", KEY_STRING, NULL, FIELD(group) },
         { "Account", "UMask", KEY_UMASK, NULL, FIELD(umask) },
@@ -78,6 +80,7 @@ OvhConfig *ovh_config_new(void) {
         config->telemetry = g_strdup("off");
         config->update_mode = g_strdup("notify");
         config->update_keep = 3;
+        config->cookie_lifetime = OVH_COOKIE_LIFETIME_DEFAULT;
         config->origins = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
         return config;
 }
@@ -99,6 +102,9 @@ void ovh_config_free(OvhConfig *config) {
                 explicit_bzero(config->token, strlen(config->token));
         g_free(config->token);
         g_free(config->token_file);
+        if (config->password_hash)
+                explicit_bzero(config->password_hash, strlen(config->password_hash));
+        g_free(config->password_hash);
         g_free(config->user);
         g_free(config->group);
         g_free(config->time_zone);
@@ -168,6 +174,33 @@ int ovh_parse_boolean(const char *text, bool *ret) {
                         *ret = false;
                         return 0;
                 }
+        }
+        return -EINVAL;
+}
+
+int ovh_parse_time_span(const char *text, guint64 min_s, guint64 max_s, guint64 *ret) {
+        static const struct {
+                const char *suffix;
+                guint64 seconds;
+        } units[] = { { "", 1 }, { "s", 1 }, { "min", 60 }, { "h", 3600 }, { "d", 86400 }, { "w", 7 * 86400 } };
+        const char *p = text;
+        guint64 n = 0;
+
+        if (!g_ascii_isdigit(*p))
+                return -EINVAL;
+        for (; g_ascii_isdigit(*p); p++) {
+                n = n * 10 + (guint64) (*p - '0');
+                if (n > max_s)
+                        return -EINVAL;
+        }
+        for (size_t i = 0; i < G_N_ELEMENTS(units); i++) {
+                if (!g_str_equal(p, units[i].suffix))
+                        continue;
+                guint64 seconds = n * units[i].seconds;
+                if (seconds < min_s || seconds > max_s)
+                        return -EINVAL;
+                *ret = seconds;
+                return 0;
         }
         return -EINVAL;
 }
@@ -391,6 +424,14 @@ static int apply_value(OvhConfig *config, const KeySpec *spec, const char *value
                 return 0;
         }
 
+        case KEY_COOKIE_LIFETIME:
+                if (ovh_parse_time_span(value, OVH_COOKIE_LIFETIME_MIN, OVH_COOKIE_LIFETIME_MAX, (guint64 *) field) < 0)
+                        return ovh_fail(error, EX_CONFIG, EINVAL,
+                                        "%s: [%s] %s=%s is not a time span from 1min to 400d (what browsers keep); "
+                                        "write seconds or a number with s, min, h, d or w, such as 7d",
+                                        where, spec->group, spec->key, value);
+                return 0;
+
         case KEY_ENUM: {
                 g_auto(GStrv) choices = g_strsplit(spec->choices, "|", -1);
                 for (int i = 0; choices[i]; i++) {
@@ -541,7 +582,15 @@ int ovh_config_load(OvhConfig *config, const char *path, bool must_exist, GError
 #define OVH_SECRET_FILE_MAX 65536
 
 static const char *const container_variables[] = {
-        "PUID", "PGID", "TZ", "UMASK", "CONNECTION_TOKEN", "CONNECTION_SECRET", "SUDO_PASSWORD", "SUDO_PASSWORD_HASH",
+        "PUID",
+        "PGID",
+        "TZ",
+        "UMASK",
+        "CONNECTION_TOKEN",
+        "CONNECTION_SECRET",
+        "SUDO_PASSWORD",
+        "SUDO_PASSWORD_HASH",
+        "PASSWORD_HASH",
 };
 
 /* A value as it may appear in an error: the error is one line in the
@@ -622,7 +671,8 @@ int ovh_config_apply_environment(OvhConfig *config, const char *const *envp, GPt
                         if (!is_container_variable(target))
                                 return ovh_fail(error, EX_CONFIG, EINVAL,
                                                 "%s: %s is not a variable openvscode-launcher reads (PUID, PGID, TZ, "
-                                                "UMASK, CONNECTION_TOKEN, CONNECTION_SECRET); remove it from %s",
+                                                "UMASK, CONNECTION_TOKEN, CONNECTION_SECRET, PASSWORD_HASH); remove "
+                                                "it from %s",
                                                 name, target, OVH_ENVIRONMENT_FILE);
                         char *content = NULL;
                         r = read_file_variable(target, value, &content, error);
@@ -705,6 +755,15 @@ int ovh_config_apply_environment(OvhConfig *config, const char *const *envp, GPt
                 g_free(config->token_file);
                 config->token_file = g_strdup(v);
                 ovh_config_set_origin(config, "Auth", "TokenFile", g_hash_table_lookup(via, "CONNECTION_SECRET"));
+        }
+        if ((v = g_hash_table_lookup(vars, "PASSWORD_HASH")) && *v) {
+                /* A secret (a hash can be attacked offline): never echoed.
+                 * Checked by the launcher (ovh_password_check_hash). */
+                if (config->password_hash)
+                        explicit_bzero(config->password_hash, strlen(config->password_hash));
+                g_free(config->password_hash);
+                config->password_hash = g_strdup(v);
+                ovh_config_set_origin(config, "Auth", "PasswordHash", g_hash_table_lookup(via, "PASSWORD_HASH"));
         }
         /* The container's sudo: a privilege-escalation path, so always said
          * out loud. `openvscode-launcher --prepare-unit` (ExecStartPre=+)

@@ -31,6 +31,8 @@ typedef struct OvhConfig {
         OvhAuthMode auth_mode;
         char *token; /* a value: handled like a secret, never logged */
         char *token_file;
+        guint64 cookie_lifetime; /* CookieLifetime=: seconds the sign-in cookie lasts */
+        char *password_hash; /* PASSWORD_HASH: the sign-in password's $7$ hash (a secret) */
 
         /* [Account] */
         char *user;
@@ -80,6 +82,14 @@ void ovh_config_set_origin(OvhConfig *config, const char *group, const char *key
 
 /* Parses an octal umask ("022", "0027"); -EINVAL when not 000-0777. */
 int ovh_parse_umask(const char *text, mode_t *ret);
+/* A time span: seconds, or a number with one unit s, min, h, d or w
+ * ("7d", "12h"); -EINVAL otherwise or out of [min_s, max_s]. */
+int ovh_parse_time_span(const char *text, guint64 min_s, guint64 max_s, guint64 *ret);
+/* [Auth] CookieLifetime=: VS Code's 7 days by default; browsers keep a
+ * cookie at most 400 days. */
+#define OVH_COOKIE_LIFETIME_DEFAULT (7 * 24 * 3600)
+#define OVH_COOKIE_LIFETIME_MIN 60
+#define OVH_COOKIE_LIFETIME_MAX (400 * 24 * 3600)
 /* yes/no/true/false/on/off/1/0; -EINVAL otherwise. */
 int ovh_parse_boolean(const char *text, bool *ret);
 /* True if `s` has an ASCII control character (below 0x20, or 0x7f). */

@@ -11,6 +11,7 @@
 #define OVH_CREDENTIAL_NAME "connection-token" /* systemd credential */
 #define OVH_RUNTIME_DIR "/run/openvscode-server" /* RuntimeDirectory= of the units */
 #define OVH_RUNTIME_TOKEN_NAME "connection-token"
+#define OVH_RUNTIME_SIGNIN_NAME "sign-in" /* beside it: src/signin.js reads it */
 #define OVH_ENVIRONMENT_FILE "/etc/openvscode-server/environment"
 #define OVH_TMPFILES_CONF "openvscode-server.conf"
 #define OVH_SERVER_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

@@ -40,6 +40,7 @@
 #include "listen.h"
 #include "log.h"
 #include "ovh-error.h"
+#include "password.h"
 #include "paths.h"
 #include "prebuilt-filter.h"
 #include "privileges.h"
@@ -263,6 +264,9 @@ typedef struct {
         char *token; /* the secret: zeroed before it is freed */
         bool token_is_new;
         char *runtime_token; /* the file the server reads; NULL with Mode=none */
+        char *password_hash; /* the sign-in password's hash, or NULL (a secret too) */
+        char *password_origin; /* PASSWORD_HASH or the password file */
+        char *runtime_signin; /* the sign-in file beside the runtime token (signin.js) */
         OvhServerPlan plan;
         char **server_argv;
         OvhSandboxProgram filter;
@@ -279,6 +283,11 @@ static void launch_clear(Launch *l) {
         ovh_listen_clear(&l->listen_socket);
         ovh_token_source_clear(&l->token_source);
         g_clear_pointer(&l->runtime_token, g_free);
+        if (l->password_hash)
+                explicit_bzero(l->password_hash, strlen(l->password_hash));
+        g_clear_pointer(&l->password_hash, g_free);
+        g_clear_pointer(&l->password_origin, g_free);
+        g_clear_pointer(&l->runtime_signin, g_free);
         g_clear_pointer(&l->server_argv, g_strfreev);
         ovh_sandbox_program_clear(&l->filter);
 }
@@ -304,6 +313,8 @@ static void print_plan(const Launch *l) {
         printf("listen=%s%s\n", l->listen_socket.description, l->listen_socket.activated ? " (socket-activated)" : "");
         printf("token_source=%s\ntoken_origin=%s\n", ovh_token_source_name(l->token_source.kind),
                l->token_source.origin ? l->token_source.origin : "");
+        printf("password=%s\ncookie_lifetime=%" G_GUINT64_FORMAT "\n", l->password_origin ? l->password_origin : "none",
+               l->config->cookie_lifetime);
         if (l->filter.main)
                 printf("seccomp=yes\nseccomp_program=%zu+%zu instructions (%s)\n", l->filter.n_main, l->filter.n_late,
                        l->filter.prebuilt ? "compiled at build time" : "compiled at start");
@@ -400,6 +411,44 @@ static int resolve_token(Launch *l, GError **error) {
         return 0;
 }
 
+/* The sign-in password: PASSWORD_HASH, else the account's password file
+ * (openvscodectl password set), read as the account. A hash that is not
+ * right stops the start: the server never runs without the password the
+ * administrator set. */
+static int resolve_password(Launch *l, GError **error) {
+        const OvhConfig *config = l->config;
+        int r;
+
+        if (config->password_hash) {
+                l->password_origin = g_strdup(ovh_config_origin(config, "Auth", "PasswordHash"));
+                r = ovh_password_check_hash(config->password_hash, l->password_origin, error);
+                if (r < 0)
+                        return r;
+                l->password_hash = g_strdup(config->password_hash);
+        } else {
+                g_autofree char *file = ovh_password_file(l->account->name);
+                g_auto(OvhActingAs) as_account = OVH_ACTING_AS_INIT;
+                r = ovh_acting_as_begin(&as_account, l->account, error);
+                if (r < 0)
+                        return r;
+                r = ovh_password_read(file, &l->password_hash, error);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        l->password_origin = g_steal_pointer(&file);
+        }
+        if (l->password_hash && config->auth_mode == OVH_AUTH_NONE)
+                return ovh_fail(error, EX_CONFIG, EINVAL,
+                                "%s: a sign-in password is set, but [Auth] Mode=none turns sign-in off; remove one "
+                                "of them",
+                                l->password_origin);
+        if (l->runtime_token) {
+                g_autofree char *dir = g_path_get_dirname(l->runtime_token);
+                l->runtime_signin = g_build_filename(dir, OVH_RUNTIME_SIGNIN_NAME, NULL);
+        }
+        return 0;
+}
+
 /* The account: --user, [Account] User= (or PUID), or the default. */
 static int resolve_account(Launch *l, GError **error) {
         const OvhConfig *config = l->config;
@@ -458,6 +507,9 @@ static int resolve(Launch *l, GError **error) {
         r = resolve_token(l, error);
         if (r < 0)
                 return r;
+        r = resolve_password(l, error);
+        if (r < 0)
+                return r;
 
         l->plan = (OvhServerPlan){
                 .config = config,
@@ -503,6 +555,14 @@ static int prepare_state_as_account(Launch *l, GError **error) {
         if (l->runtime_token) {
                 r = ovh_token_write_runtime(l->runtime_token, l->token, l->account, getenv("RUNTIME_DIRECTORY") != NULL,
                                             error);
+                if (r < 0)
+                        return r;
+        }
+        if (l->runtime_signin) {
+                g_autofree char *text = ovh_signin_text(l->config->cookie_lifetime, l->password_hash);
+                r = ovh_token_write_runtime(l->runtime_signin, text, l->account, getenv("RUNTIME_DIRECTORY") != NULL,
+                                            error);
+                explicit_bzero(text, strlen(text));
                 if (r < 0)
                         return r;
         }

@@ -31,7 +31,7 @@ fails() {
 
 # --- help and version
 out=$("$CTL" --help) && [[ $out == *"Verbs:"* ]] && ok "--help" || not_ok "--help" "$out"
-verbs=(url token install-extension uninstall-extension list-extensions set-user sudo import-config status check)
+verbs=(url token install-extension uninstall-extension list-extensions set-user sudo password import-config status check)
 for v in "${verbs[@]}"; do
     if out=$("$CTL" "$v" --help 2>&1) && [[ $out == "openvscodectl $v"* && $out == *"--help"* ]]; then
         ok "$v --help"
@@ -54,6 +54,11 @@ fails 64 "sudo without an action" "$CTL" sudo
 fails 64 "sudo enable without a password option" "$CTL" sudo enable
 fails 64 "sudo enable with both password options" "$CTL" sudo enable --password-stdin --password-hash x
 fails 64 "sudo disable with a password option" "$CTL" sudo disable --password-stdin
+fails 64 "password without an action" "$CTL" password
+fails 64 "password with an unknown action" "$CTL" password change
+fails 64 "password clear with --password-stdin" "$CTL" password clear --password-stdin
+fails 64 "password hash with --user" "$CTL" password hash --user nobody
+fails 64 "password hash without a terminal or --password-stdin" "$CTL" password hash
 fails 64 "set-user without a user" "$CTL" set-user
 fails 64 "set-user with three arguments" "$CTL" set-user a b c
 fails 64 "import-config without a path" "$CTL" import-config
@@ -67,6 +72,14 @@ fails 64 "--user with a slash" "$CTL" status --user ../x
 fails 65 "sudo enable with a bad hash" "$CTL" sudo enable --password-hash not-a-hash
 fails 65 "sudo enable with a locked hash" "$CTL" sudo enable --password-hash '!*'
 fails 65 "sudo enable with a bare salt" "$CTL" sudo enable --password-hash '$6$saltsalt'
+fails 65 "password hash of an empty standard input" "$CTL" password hash --password-stdin
+out=$(printf '\n' | "$CTL" password hash --password-stdin 2>&1) && not_ok "password hash of an empty line" "$out" ||
+    expect_match "password hash of an empty line: refused" "$out" 'the password is empty; give one'
+out=$(printf '%s\n' "$(head -c 1100 /dev/zero | tr '\0' a)" | "$CTL" password hash --password-stdin 2>&1) &&
+    not_ok "password hash of 1100 bytes" "$out" ||
+    expect_match "password hash of 1100 bytes: refused" "$out" 'longer than 1024 bytes'
+hash=$(printf 'hunter2\n' | "$CTL" password hash --password-stdin)
+expect_match "password hash prints one \$7\$ (scrypt) hash" "$hash" '^\$7\$[./0-9A-Za-z]{11}[^$]*\$[./0-9A-Za-z]{43}$'
 fails 66 "install-extension of a missing file" "$CTL" install-extension "$WORK/missing.vsix"
 printf 'not a zip\n' >"$WORK/text.vsix"
 fails 65 "install-extension of a .vsix that is not a zip" "$CTL" install-extension "$WORK/text.vsix"
@@ -87,6 +100,8 @@ fails 77 "set-user as non-root" "${as_other[@]}" "$CTL" set-user nobody
 fails 77 "sudo status as non-root" "${as_other[@]}" "$CTL" sudo status
 fails 77 "sudo enable as non-root" "${as_other[@]}" "$CTL" sudo enable --password-stdin
 fails 77 "sudo disable as non-root" "${as_other[@]}" "$CTL" sudo disable
+fails 77 "password set as non-root" "${as_other[@]}" "$CTL" password set --password-stdin
+fails 77 "password clear as non-root" "${as_other[@]}" "$CTL" password clear
 fails 77 "import-config as non-root" "${as_other[@]}" "$CTL" import-config /tmp
 fails 77 "check as non-root" "${as_other[@]}" "$CTL" check
 fails 65 "a bad hash is told to non-root too (nothing is looked up)" \
