@@ -5,7 +5,7 @@
 # whole workload's process tree (bash's time over a subshell counts every
 # child it waited for) and its wall time.
 #
-#   sandbox-workload.sh NAME DIR     NAME: git cbuild python npm pty
+#   sandbox-workload.sh NAME DIR     NAME: git cbuild python npm pty calls
 #   sandbox-workload.sh --agent DIR  poll DIR/queue for requests (the unit's side)
 #
 # DIR (the account's ~/.ovh-bench) holds what the bench prepared: repo/ (a
@@ -46,12 +46,17 @@ run() {
                 node /opt/ovh-npm/bin/npm-cli.js ci --offline --userconfig /dev/null --cache "$dir/npm-cache" \
                     --prefix "$dir/npm" --no-audit --no-fund --loglevel=error >"$dir/tmp/npm.log" 2>&1
             } ;;
+        calls)
+            # the worst case: 1 000 000 rounds of the calls that bypass the
+            # seccomp action cache in the unit (openat, ioctl) and one it
+            # answers (getppid), in a tight loop
+            body() { syscall-loop 1000000; } ;;
         pty)
             # 200 MB of terminal output through a pty (script's), as a
             # build log scrolling in the IDE's terminal
             body() { SHELL=/bin/sh script -qec 'yes | head -c 200M' /dev/null >/dev/null </dev/null; } ;;
         *)
-            echo "sandbox-workload.sh: unknown workload '$name' (git cbuild python npm pty)" >&2
+            echo "sandbox-workload.sh: unknown workload '$name' (git cbuild python npm pty calls)" >&2
             return 64 ;;
     esac
     local TIMEFORMAT='%3U %3S %3R' t rc=0

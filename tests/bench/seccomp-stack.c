@@ -11,8 +11,9 @@
  *
  *   seccomp-stack PID      (root: ptrace and CAP_SYS_ADMIN)
  *
- * Prints "filters N", "filter_len I N" per filter (0 = the newest, the
- * launcher's), "cached N", "bypass N", then one "bypass NAME STEPS ARGS"
+ * Prints "filters N", "filter_len I N" per filter (0 = the oldest: the
+ * kernel numbers them from the first installed; the launcher's come last),
+ * "cached N", "bypass N", then one "bypass NAME STEPS ARGS"
  * line per syscall that bypasses the cache and that some arguments may get
  * through (allowed with all arguments 0, or judged by its arguments: those
  * run the whole stack in normal work), sorted by name; ARGS is the comma
