@@ -1,0 +1,335 @@
+#!/bin/bash
+# Users per host (tests/bench/run section 8): K per-user instances
+# (openvscode-server@USER, each on its own AF_UNIX socket) on a real systemd
+# in systemd-nspawn, with VS Code 1.139.1 (nspawn_payload) and IdleShutdown=yes.
+#
+# Each active user has what a workbench holds on the server: an extension
+# host connection and a management connection, over which the user saves a
+# small file every PERIOD ms (tests/bench/density-client.js: the remote file
+# system channel's writeFile, then stat). For each K, growing the same set
+# of users (K = 1, 5, 10, 20 by default):
+#   - PSS per active instance: Pss of /proc/PID/smaps_rollup summed over the
+#     processes of the K units' control groups, divided by K;
+#   - the save round trip, p50 and p99 over every user's saves;
+#   - the first response of one more, cold, instance while the K work:
+#     connect() to its socket -> the complete answer to GET /version
+#     (activation, launcher, VS Code's start), COLD_ROUNDS times;
+# then every client closes cleanly (as a closing tab does) and the K
+# instances' cost after IdleShutdown is read from their units: processes
+# and PSS of their control groups, and the sockets that still listen.
+#
+#   sudo tests/bench/density.sh [--k LIST] [--period MS] [--seconds S]
+#                               [--cold-rounds N] [--report FILE]
+#
+# Progress as TAP diagnostics on stdout; the figures ("8. ..." lines, as
+# tests/bench/run prints them) to FILE, or to stdout at the end. It asserts
+# nothing about time; it fails when the instances cannot be run as the
+# bench needs (a client refused, saves failing).
+#
+# Environment: OVH_CACHE, OVH_VSCODE_ROOT, OVH_NODE, OVH_KEEP=1 as in
+# tests/system/test-nspawn.sh.
+# Exit: 0 measured, 1 failed, 77 skipped (not root, no systemd-nspawn).
+set -euo pipefail
+
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/system/lib-nspawn.sh
+source "$SRC/tests/system/lib-nspawn.sh"
+# shellcheck source=tests/lib-tap.sh
+source "$SRC/tests/lib-tap.sh"
+
+k_list=1,5,10,20
+# VS Code's files.autoSave afterDelay saves 1 s after the last keystroke;
+# a user who types steadily saves about that often. 500 ms: twice that.
+period_ms=500
+save_seconds=30
+cold_rounds=5
+report=
+usage() { sed -n '/^#   sudo/,/^#  *\[--cold/p' "$0" | sed 's/^#   //'; }
+while (($#)); do
+    case $1 in
+        --k) k_list=$2; shift ;;
+        --period) period_ms=$2; shift ;;
+        --seconds) save_seconds=$2; shift ;;
+        --cold-rounds) cold_rounds=$2; shift ;;
+        --report) report=$2; shift ;;
+        -h | --help) usage; exit 0 ;;
+        *) usage >&2; exit 64 ;;
+    esac
+    shift
+done
+[[ $k_list =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || { usage >&2; exit 64; }
+for v in "$period_ms" "$save_seconds" "$cold_rounds"; do
+    [[ $v =~ ^[1-9][0-9]*$ ]] || { usage >&2; exit 64; }
+done
+IFS=, read -ra ks <<<"$k_list"
+mapfile -t ks < <(printf '%s\n' "${ks[@]}" | sort -n -u)
+k_max=${ks[-1]}
+
+TEST_NODE=/usr/local/lib/ovh-system-test/node
+CLIENT=/usr/local/lib/ovh-bench/density-client.js
+COLD=cold
+users=()
+for i in $(seq "$k_max"); do users+=("$(printf 'u%02d' "$i")"); done
+unit() { printf 'openvscode-server@%s.service' "$1"; }
+
+reason=$(nspawn_possible) || skip_all "$reason"
+for tool in meson ninja python3; do
+    command -v "$tool" >/dev/null || bail "$tool not found"
+done
+t_start=$(now)
+nspawn_workdir density 0700
+nspawn_build_root >"$WORK/build-root.log" 2>&1 &
+ROOT_JOB=$!
+nspawn_payload
+wait "$ROOT_JOB" || { cat "$WORK/build-root.log"; ROOT_JOB=; bail "cannot build the cached root $OVH_ROOT"; }
+ROOT_JOB=
+nspawn_enter_cgroup
+
+# ---------------------------------------------------------------- the root
+ROOT=$(nspawn_copy_root "$WORK")
+meson setup "$WORK/build" "$SRC" --prefix=/usr --sysconfdir=/etc --localstatedir=/var \
+    -Dtests=false >"$WORK/meson-setup.log" 2>&1 || { cat "$WORK/meson-setup.log"; bail "meson setup failed"; }
+ninja -C "$WORK/build" >"$WORK/ninja.log" 2>&1 || { tail -n 30 "$WORK/ninja.log"; bail "build failed"; }
+DESTDIR=$ROOT meson install -C "$WORK/build" --no-rebuild --quiet >"$WORK/install.log" 2>&1 ||
+    { cat "$WORK/install.log"; bail "meson install failed"; }
+mkdir -p "$ROOT/etc/openvscode-server/launcher.conf.d" "$ROOT/usr/lib/openvscode-server" \
+    "$(dirname "$ROOT$TEST_NODE")" "$(dirname "$ROOT$CLIENT")"
+touch "$ROOT$TEST_NODE" "$ROOT$CLIENT"
+printf '# density bench: the server'"'"'s node, bound in by systemd-nspawn; idle instances stop\n[Server]\nNode=%s\nIdleShutdown=yes\n' \
+    "$TEST_NODE" >"$ROOT/etc/openvscode-server/launcher.conf.d/50-density.conf"
+chmod 0644 "$ROOT/etc/openvscode-server/launcher.conf.d/50-density.conf"
+for u in "${users[@]}" "$COLD"; do
+    chroot "$ROOT" useradd -m -s /bin/bash "$u"
+done
+NSPAWN_ARGS=(--private-network "--bind-ro=$PAYLOAD:/usr/lib/openvscode-server"
+    "--bind-ro=$NODE:$TEST_NODE" "--bind-ro=$SRC/tests/bench/density-client.js:$CLIENT")
+diag "root, server and build ready after $(elapsed "$t_start") s"
+
+nspawn_boot "$ROOT" "ovh-density-$$" "$WORK/console.log" "${NSPAWN_ARGS[@]}" || bail "the container did not boot"
+[[ $NSPAWN_STATE == running ]] || bail "systemd in the container is '$NSPAWN_STATE', not running"
+sockets=()
+for u in "${users[@]}" "$COLD"; do sockets+=("openvscode-server@$u.socket"); done
+IN systemctl enable --now --quiet "${sockets[@]}" || bail "cannot enable the users' sockets"
+diag "booted, $((k_max + 1)) sockets listening after $(elapsed "$t_start") s"
+
+# ---------------------------------------------------------------- helpers
+unit_prop() { IN systemctl show -P "$2" "$1"; }
+# footprint UNIT...: "PROCESSES RSS_KIB PSS_KIB" over the units' control groups
+footprint() {
+    # shellcheck disable=SC2016 # expanded by the container's sh
+    IN sh -c 'procs=0 rss=0 pss=0
+        for u; do
+            cg=$(systemctl show -P ControlGroup "$u")
+            [ -n "$cg" ] || continue
+            f=/sys/fs/cgroup/systemd$cg/cgroup.procs
+            [ -f "$f" ] || f=/sys/fs/cgroup$cg/cgroup.procs
+            for p in $(cat "$f" 2>/dev/null); do
+                procs=$((procs + 1))
+                v=$(awk "\$1 == \"VmRSS:\" { print \$2 }" /proc/$p/status 2>/dev/null)
+                rss=$((rss + ${v:-0}))
+                v=$(awk "\$1 == \"Pss:\" { print \$2 }" /proc/$p/smaps_rollup 2>/dev/null)
+                pss=$((pss + ${v:-0}))
+            done
+        done
+        echo "$procs $rss $pss"' sh "$@"
+}
+# extension_hosts UNIT...: how many of the units run an extension host
+extension_hosts() {
+    # shellcheck disable=SC2016 # expanded by the container's sh
+    IN sh -c 'n=0
+        for u; do
+            cg=$(systemctl show -P ControlGroup "$u")
+            f=/sys/fs/cgroup/systemd$cg/cgroup.procs
+            [ -f "$f" ] || f=/sys/fs/cgroup$cg/cgroup.procs
+            for p in $(cat "$f" 2>/dev/null); do
+                if grep -qa -- --type=extensionHost /proc/$p/cmdline 2>/dev/null; then n=$((n + 1)); break; fi
+            done
+        done
+        echo $n' sh "$@"
+}
+
+# The client: one node process in the container, commands through a FIFO,
+# events appended to WORK/client.out (density-client.js says which).
+mkfifo "$WORK/client.in"
+IN node "$CLIENT" "$COMMIT" /run/openvscode-server/users /home <"$WORK/client.in" >"$WORK/client.out" 2>"$WORK/client.err" &
+CLIENT_PID=$!
+exec {client_fd}>"$WORK/client.in"
+# client COMMAND [TIMEOUT]: sends it, waits for its "ok" line; prints that line
+client() {
+    local before i
+    before=$(grep -c '^ok ' "$WORK/client.out" || true)
+    printf '%s\n' "$1" >&"$client_fd"
+    for i in $(seq $((${2:-300} * 10))); do
+        if (($(grep -c '^ok ' "$WORK/client.out" || true) > before)); then
+            grep '^ok ' "$WORK/client.out" | sed -n "$((before + 1))p"
+            return 0
+        fi
+        kill -0 "$CLIENT_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    cat "$WORK/client.err" >&2
+    echo "density: the client did not finish '$1'" >&2
+    return 1
+}
+# shellcheck disable=SC2317 # the EXIT trap
+density_cleanup() {
+    [[ -n ${client_fd:-} ]] && exec {client_fd}>&- 2>/dev/null
+    [[ -n ${CLIENT_PID:-} ]] && { kill "$CLIENT_PID" 2>/dev/null; wait "$CLIENT_PID" 2>/dev/null; }
+    nspawn_cleanup
+}
+trap density_cleanup EXIT
+
+# ---------------------------------------------------------------- the compressed-file cache
+# Every user's first start compresses VS Code's static files once for the
+# version (static-compress.js, ~7.5 s of CPU); every later start finds the
+# cache. The bench measures that steady state: the first user's pass is
+# waited for and its cache copied to the others.
+out=$(client "connect ${users[0]}" 120)
+[[ $out == "ok connect" ]] || bail "the first user's client: $(grep '^error' "$WORK/client.out")"
+for _ in $(seq 1200); do
+    IN journalctl -u "$(unit "${users[0]}")" --no-pager -o cat | grep -q 'static-compress.js: [0-9]* of [0-9]* static files served compressed' && break
+    sleep 0.1
+done
+diag "$(IN journalctl -u "$(unit "${users[0]}")" --no-pager -o cat | grep -o 'static-compress.js: [0-9]* of .*' | head -n 1)"
+for u in "${users[@]:1}" "$COLD"; do
+    IN sh -c "mkdir -p /home/$u/.cache && cp -a /home/${users[0]}/.cache/openvscode-host /home/$u/.cache/ && chown -R $u:$u /home/$u/.cache"
+done
+# The cold instance's first start (its token, its state dirs) is not counted.
+client "cold $COLD" 120 >/dev/null
+IN systemctl stop "$(unit "$COLD")"
+
+# ---------------------------------------------------------------- K active users
+: >"$WORK/figures"
+figure() { printf '%s\n' "$*" >>"$WORK/figures"; }
+active=1
+for k in "${ks[@]}"; do
+    if ((k > active)); then
+        diag "K=$k: starting and connecting users $((active + 1))..$k"
+        out=$(client "connect ${users[*]:active:k-active}" $((60 + 30 * (k - active))))
+        [[ $out == "ok connect" ]] || bail "K=$k: $(grep '^error' "$WORK/client.out" | tail -n 5)"
+        active=$k
+    fi
+    units=()
+    for u in "${users[@]:0:k}"; do units+=("$(unit "$u")"); done
+    for _ in $(seq 600); do
+        (($(extension_hosts "${units[@]}") == k)) && break
+        sleep 0.1
+    done
+    hosts=$(extension_hosts "${units[@]}")
+    ((hosts == k)) || bail "K=$k: only $hosts of $k instances run an extension host"
+    # What the extension hosts do at their start settles within seconds.
+    sleep 5
+    client "saves start $period_ms" >/dev/null
+    t_saves=$(date +%s)
+    sleep 3
+    cold_ms=()
+    for r in $(seq "$cold_rounds"); do
+        IN systemctl stop "$(unit "$COLD")"
+        IN systemctl reset-failed "$(unit "$COLD")" 2>/dev/null || true
+        sleep 1
+        client "cold $COLD" 120 >/dev/null
+        line=$(grep "^cold $COLD " "$WORK/client.out" | tail -n 1)
+        read -r _ _ ms status <<<"$line"
+        [[ $status == 200 ]] || bail "K=$k: the cold instance answered '$status' (round $r)"
+        cold_ms+=("$ms")
+    done
+    IN systemctl stop "$(unit "$COLD")"
+    # The K instances' memory while they work.
+    read -r procs rss pss <<<"$(footprint "${units[@]}")"
+    left=$((save_seconds - ($(date +%s) - t_saves)))
+    ((left <= 0)) || sleep "$left"
+    seen=$(wc -l <"$WORK/client.out")
+    out=$(client "saves stop")
+    tail -n +"$((seen + 1))" "$WORK/client.out" >"$WORK/client-k$k.out"
+    ! grep -q "^save-failed " "$WORK/client-k$k.out" ||
+        bail "K=$k: saves failed: $(grep '^save-failed ' "$WORK/client-k$k.out" | sort | uniq -c | head -n 5)"
+    awk '$1 == "save" { print $3 }' "$WORK/client-k$k.out" >"$WORK/saves-k$k"
+    figure "k $k procs $procs rss $rss pss $pss saves $(wc -l <"$WORK/saves-k$k") cold ${cold_ms[*]}"
+    diag "K=$k: $procs processes, PSS $((pss / 1024)) MiB, ${out#ok saves stop } saves, cold ${cold_ms[*]} ms"
+done
+
+# ---------------------------------------------------------------- idle
+units=()
+for u in "${users[@]}"; do units+=("$(unit "$u")"); done
+t0=$(now)
+client "disconnect" 120 >/dev/null
+inactive=0
+for _ in $(seq 600); do
+    inactive=0
+    for u in "${units[@]}"; do
+        [[ $(unit_prop "$u" ActiveState) == inactive ]] && inactive=$((inactive + 1))
+    done
+    ((inactive == k_max)) && break
+    sleep 0.1
+done
+idle_s=$(elapsed "$t0")
+listening=0
+for s in "${sockets[@]:0:k_max}"; do
+    [[ $(unit_prop "$s" SubState) == listening ]] && listening=$((listening + 1))
+done
+figure "idle $k_max inactive $inactive after_s $idle_s footprint $(footprint "${units[@]}") listening $listening"
+
+# ---------------------------------------------------------------- report
+server_version=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["version"])' "$PAYLOAD/package.json" 2>/dev/null || echo '?')
+python3 - "$WORK/figures" "$WORK" "$period_ms" "$save_seconds" "$server_version" >"$WORK/report" <<'PY'
+import sys
+figures, work, period, seconds, version = sys.argv[1:]
+rows, idle = [], None
+for line in open(figures):
+    f = line.split()
+    if f[0] == 'k':
+        k = int(f[1])
+        d = dict(zip(f[2:10:2], map(int, f[3:10:2])))
+        cold = sorted(float(x) for x in f[f.index('cold') + 1:])
+        saves = sorted(float(x) for x in open(f'{work}/saves-k{k}'))
+        rows.append((k, d, cold, saves))
+    elif f[0] == 'idle':
+        idle = f
+
+
+def rank(v, q):  # nearest rank
+    return v[max(0, min(len(v) - 1, int(-(-q * len(v) // 1)) - 1))] if v else float('nan')
+
+
+def median(v):
+    n = len(v)
+    return (v[(n - 1) // 2] + v[n // 2]) / 2 if v else float('nan')
+
+
+print(f'8. users per host: K per-user instances (openvscode-server@USER), real systemd (systemd-nspawn),')
+print(f'   VS Code {version}, IdleShutdown=yes; each user: extension host + management connection,')
+print(f'   a save (writeFile + stat, remote file system channel) every {period} ms for {seconds} s')
+print('                                K  procs  PSS MiB/inst  ratio   saves  save p50 ms  p99 ms  ratio   cold 1st resp. ms (median, p90)  ratio')
+base = rows[0]
+for k, d, cold, saves in rows:
+    pss = d['pss'] / 1024 / k
+    label = f'   K={k}' + (' (baseline)' if k == base[0] else '')
+    print(f'{label:<31}{k:>3}{d["procs"]:>7}{pss:>14.1f}{pss / (base[1]["pss"] / 1024 / base[0]):>7.2f}'
+          f'{len(saves):>8}{median(saves):>13.2f}{rank(saves, 0.99):>8.2f}{median(saves) / median(base[3]):>7.2f}'
+          f'{median(cold):>17.0f}{rank(cold, 0.9):>8.0f}  (n={len(cold)}){median(cold) / median(base[2]):>11.2f}')
+if idle:
+    n, inactive, after, procs, rss, pss, listening = idle[1], idle[3], idle[5], idle[7], idle[8], idle[9], idle[11]
+    print(f'   idle: {n} users closed cleanly -> {inactive} of {n} units inactive after {float(after):.1f} s:'
+          f' {procs} processes, RSS {int(rss) // 1024} MiB, PSS {int(pss) // 1024} MiB; {listening} of {n} sockets listening')
+last = rows[-1]
+pss_last = last[1]['pss'] / 1024 / last[0]
+print()
+print(f'users per GiB (PSS per active instance at K={last[0]}: {pss_last:.1f} MiB){1024 / pss_last:>30.1f}')
+if len(rows) > 1:
+    xs = [r[0] for r in rows]
+    ys = [median(r[2]) for r in rows]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+    print(f'cold-start slope (least squares of the cold medians over K){slope:>+22.1f} ms per active user')
+    print(f'cold first response K={last[0]} / K={base[0]} (medians){ys[-1] / ys[0]:>33.2f}')
+    print(f'save p50 K={last[0]} / K={base[0]}{median(last[3]) / median(base[3]):>46.2f}')
+PY
+if [[ -n $report ]]; then cp "$WORK/report" "$report"; else cat "$WORK/report"; fi
+client_fd_close=$client_fd
+exec {client_fd_close}>&-
+client_fd=
+wait "$CLIENT_PID" 2>/dev/null || true
+CLIENT_PID=
+IN systemctl poweroff >/dev/null 2>&1 || true
+nspawn_wait_exit 60
+diag "total time $(elapsed "$t_start") s"
