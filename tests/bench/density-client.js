@@ -17,6 +17,10 @@
 //                     HOME_DIR/USER/.openvscode-server/token (read from
 //                     the file: on argv it would be visible in ps); prints
 //                     "connected USER MS" (connect() -> IPC ready)
+//   attach USER HOST PORT
+//                     the management connection alone, over TCP, for a
+//                     user whose workbench is a real browser (which holds
+//                     the extension host connection)
 //   saves start MS    every connected user saves every MS ms (a random
 //                     phase each), one save at a time per user
 //   saves stop        stops them; prints "save USER MS" per save done since
@@ -56,7 +60,7 @@ function frame(type, id, ack, body = Buffer.alloc(0)) {
 // (skipWebSocketFrames), the token's auth, then the connection type
 // (1 management, 2 extension host). Resolves once the server accepted it.
 class Connection {
-    constructor(user, token, type) {
+    constructor(user, token, type, address) {
         this.user = user;
         this.outgoingId = 0;
         this.incomingId = 0;
@@ -64,7 +68,7 @@ class Connection {
         this.onClose = () => {};
         this.closed = false;
         this.accepted = new Promise((resolve, reject) => {
-            this.socket = net.connect(path.join(socketDir, `${user}.sock`));
+            this.socket = net.connect(address || path.join(socketDir, `${user}.sock`));
             let pending = Buffer.alloc(0);
             let upgraded = false;
             let state = 'auth';
@@ -239,16 +243,19 @@ class IpcClient {
 // ---------------------------------------------------------------- users
 const users = new Map(); // name -> { extensionHost, management, ipc, file, saves, failures }
 
-async function connect(user) {
+async function connect(user, address) {
     const started = nowMs();
     // The launcher makes the token at the server's first start, which a
     // request without it triggers (GET /version).
     const tokenFile = path.join(homeDir, user, '.openvscode-server', 'token');
     if (!fs.existsSync(tokenFile)) await cold(user);
     const token = fs.readFileSync(tokenFile, 'utf8').trim();
-    const extensionHost = new Connection(user, token, 2);
-    await extensionHost.accepted;
-    const management = new Connection(user, token, 1);
+    let extensionHost = null;
+    if (!address) {
+        extensionHost = new Connection(user, token, 2);
+        await extensionHost.accepted;
+    }
+    const management = new Connection(user, token, 1, address);
     await management.accepted;
     const ipc = new IpcClient(management, `density-${user}`);
     await ipc.ready;
@@ -350,6 +357,14 @@ async function run(line) {
         }
         return `ok connect${failed ? ` failed ${failed}` : ''}`;
     }
+    case 'attach':
+        try {
+            await connect(args[0], { host: args[1], port: Number(args[2]) });
+            return 'ok attach';
+        } catch (e) {
+            out(`error ${args[0]} ${e.message}`);
+            return 'ok attach failed 1';
+        }
     case 'saves':
         if (args[0] === 'start') {
             savesStart(Number(args[1]));
@@ -361,7 +376,7 @@ async function run(line) {
         return 'ok cold';
     case 'disconnect':
         await savesStop();
-        await Promise.all([...users.values()].flatMap((s) => [s.management.disconnect(), s.extensionHost.disconnect()]));
+        await Promise.all([...users.values()].flatMap((s) => [s.management.disconnect(), s.extensionHost && s.extensionHost.disconnect()]));
         users.clear();
         return 'ok disconnect';
     case '':

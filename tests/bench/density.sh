@@ -6,7 +6,11 @@
 # Each active user has what a workbench holds on the server: an extension
 # host connection and a management connection, over which the user saves a
 # small file every PERIOD ms (tests/bench/density-client.js: the remote file
-# system channel's writeFile, then stat). For each K, growing the same set
+# system channel's writeFile, then stat). The first user's workbench is a
+# real one: Debian's chromium (tests/browser/workbench.js visit) with the
+# workspace's file open, over TCP (a drop-in on that user's socket: the
+# browser cannot reach an AF_UNIX socket); the save loop then adds only the
+# management connection. For each K, growing the same set
 # of users (K = 1, 5, 10, 20 by default):
 #   - PSS per active instance: Pss of /proc/PID/smaps_rollup summed over the
 #     processes of the K units' control groups, divided by K;
@@ -19,23 +23,23 @@
 # and PSS of their control groups, and the sockets that still listen.
 #
 #   sudo tests/bench/density.sh [--k LIST] [--period MS] [--seconds S]
-#                               [--cold-rounds N] [--report FILE]
+#                               [--cold-rounds N] [--no-browser] [--report FILE]
 #
 # Progress as TAP diagnostics on stdout; the figures ("8. ..." lines, as
 # tests/bench/run prints them) to FILE, or to stdout at the end. It asserts
 # nothing about time; it fails when the instances cannot be run as the
 # bench needs (a client refused, saves failing).
 #
-# Environment: OVH_CACHE, OVH_VSCODE_ROOT, OVH_NODE, OVH_KEEP=1 as in
-# tests/system/test-nspawn.sh.
+# Environment: OVH_CACHE, OVH_VSCODE_ROOT, OVH_NODE, OVH_CHROMIUM, OVH_KEEP=1
+# as in tests/browser/lib.sh.
 # Exit: 0 measured, 1 failed, 77 skipped (not root, no systemd-nspawn).
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=tests/system/lib-nspawn.sh
 source "$SRC/tests/system/lib-nspawn.sh"
-# shellcheck source=tests/lib-tap.sh
-source "$SRC/tests/lib-tap.sh"
+# shellcheck source=tests/browser/lib.sh
+source "$SRC/tests/browser/lib.sh"
 
 k_list=1,5,10,20
 # VS Code's files.autoSave afterDelay saves 1 s after the last keystroke;
@@ -44,6 +48,7 @@ period_ms=500
 save_seconds=30
 cold_rounds=5
 report=
+with_browser=1
 usage() { sed -n '/^#   sudo/,/^#  *\[--cold/p' "$0" | sed 's/^#   //'; }
 while (($#)); do
     case $1 in
@@ -51,6 +56,7 @@ while (($#)); do
         --period) period_ms=$2; shift ;;
         --seconds) save_seconds=$2; shift ;;
         --cold-rounds) cold_rounds=$2; shift ;;
+        --no-browser) with_browser=0 ;;
         --report) report=$2; shift ;;
         -h | --help) usage; exit 0 ;;
         *) usage >&2; exit 64 ;;
@@ -65,7 +71,6 @@ IFS=, read -ra ks <<<"$k_list"
 mapfile -t ks < <(printf '%s\n' "${ks[@]}" | sort -n -u)
 k_max=${ks[-1]}
 
-TEST_NODE=/usr/local/lib/ovh-system-test/node
 CLIENT=/usr/local/lib/ovh-bench/density-client.js
 COLD=cold
 users=()
@@ -78,6 +83,11 @@ for tool in meson ninja python3; do
 done
 t_start=$(now)
 nspawn_workdir density 0700
+mkdir "$WORK/browser-home"
+if ((with_browser)); then
+    browser_setup "$SRC" >"$WORK/browser-setup.log" 2>&1 ||
+        { cat "$WORK/browser-setup.log"; bail "cannot install the browser (--no-browser runs without)"; }
+fi
 nspawn_build_root >"$WORK/build-root.log" 2>&1 &
 ROOT_JOB=$!
 nspawn_payload
@@ -101,6 +111,12 @@ chmod 0644 "$ROOT/etc/openvscode-server/launcher.conf.d/50-density.conf"
 for u in "${users[@]}" "$COLD"; do
     chroot "$ROOT" useradd -m -s /bin/bash "$u"
 done
+WEB_PORT=3001
+if ((with_browser)); then
+    mkdir -p "$ROOT/etc/systemd/system/openvscode-server@${users[0]}.socket.d"
+    printf '[Socket]\nListenStream=\nListenStream=127.0.0.1:%s\n' "$WEB_PORT" \
+        >"$ROOT/etc/systemd/system/openvscode-server@${users[0]}.socket.d/50-density-browser.conf"
+fi
 NSPAWN_ARGS=(--private-network "--bind-ro=$PAYLOAD:/usr/lib/openvscode-server"
     "--bind-ro=$NODE:$TEST_NODE" "--bind-ro=$SRC/tests/bench/density-client.js:$CLIENT")
 diag "root, server and build ready after $(elapsed "$t_start") s"
@@ -171,8 +187,11 @@ client() {
     echo "density: the client did not finish '$1'" >&2
     return 1
 }
+VISIT_PID='' visit_fd=''
 # shellcheck disable=SC2317 # the EXIT trap
 density_cleanup() {
+    [[ -n $visit_fd ]] && exec {visit_fd}>&- 2>/dev/null
+    [[ -n $VISIT_PID ]] && kill "$VISIT_PID" 2>/dev/null && wait "$VISIT_PID" 2>/dev/null
     [[ -n ${client_fd:-} ]] && exec {client_fd}>&- 2>/dev/null
     [[ -n ${CLIENT_PID:-} ]] && { kill "$CLIENT_PID" 2>/dev/null; wait "$CLIENT_PID" 2>/dev/null; }
     nspawn_cleanup
@@ -184,8 +203,29 @@ trap density_cleanup EXIT
 # version (static-compress.js, ~7.5 s of CPU); every later start finds the
 # cache. The bench measures that steady state: the first user's pass is
 # waited for and its cache copied to the others.
-out=$(client "connect ${users[0]}" 120)
-[[ $out == "ok connect" ]] || bail "the first user's client: $(grep '^error' "$WORK/client.out")"
+if ((with_browser)); then
+    # The first user's workbench in the browser (visit: the workspace's file
+    # open in an editor), then the save loop's management connection.
+    prepare_state "${users[0]}" "/home/${users[0]}" || bail "cannot prepare ${users[0]}'s workspace"
+    IN curl -s -o /dev/null --max-time 60 "http://127.0.0.1:$WEB_PORT/version" || true
+    mkfifo "$WORK/visit.in"
+    browser visit "http://127.0.0.1:$WEB_PORT" "$(token_file "/home/${users[0]}")" \
+        <"$WORK/visit.in" >"$WORK/visit.out" 2>"$WORK/visit.err" &
+    VISIT_PID=$!
+    exec {visit_fd}>"$WORK/visit.in"
+    for _ in $(seq 1200); do
+        grep -qx ready "$WORK/visit.out" 2>/dev/null && break
+        kill -0 "$VISIT_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    grep -qx ready "$WORK/visit.out" || bail "the browser did not open ${users[0]}'s workbench: $(tail -n 15 "$WORK/visit.out" "$WORK/visit.err")"
+    diag "the browser shows ${users[0]}'s workbench (explorer $(sed -n 's/^time explorer //p' "$WORK/visit.out") ms)"
+    out=$(client "attach ${users[0]} 127.0.0.1 $WEB_PORT" 120)
+    [[ $out == "ok attach" ]] || bail "the first user's client: $(grep '^error' "$WORK/client.out")"
+else
+    out=$(client "connect ${users[0]}" 120)
+    [[ $out == "ok connect" ]] || bail "the first user's client: $(grep '^error' "$WORK/client.out")"
+fi
 for _ in $(seq 1200); do
     IN journalctl -u "$(unit "${users[0]}")" --no-pager -o cat | grep -q 'static-compress.js: [0-9]* of [0-9]* static files served compressed' && break
     sleep 0.1
@@ -196,7 +236,7 @@ for u in "${users[@]:1}" "$COLD"; do
 done
 # The cold instance's first start (its token, its state dirs) is not counted.
 client "cold $COLD" 120 >/dev/null
-IN systemctl stop "$(unit "$COLD")"
+IN systemctl stop "$(unit "$COLD")" 2>/dev/null
 
 # ---------------------------------------------------------------- K active users
 : >"$WORK/figures"
@@ -224,7 +264,7 @@ for k in "${ks[@]}"; do
     sleep 3
     cold_ms=()
     for r in $(seq "$cold_rounds"); do
-        IN systemctl stop "$(unit "$COLD")"
+        IN systemctl stop "$(unit "$COLD")" 2>/dev/null
         IN systemctl reset-failed "$(unit "$COLD")" 2>/dev/null || true
         sleep 1
         client "cold $COLD" 120 >/dev/null
@@ -233,9 +273,10 @@ for k in "${ks[@]}"; do
         [[ $status == 200 ]] || bail "K=$k: the cold instance answered '$status' (round $r)"
         cold_ms+=("$ms")
     done
-    IN systemctl stop "$(unit "$COLD")"
+    IN systemctl stop "$(unit "$COLD")" 2>/dev/null
     # The K instances' memory while they work.
     read -r procs rss pss <<<"$(footprint "${units[@]}")"
+    read -r _ _ pss_first <<<"$(footprint "${units[0]}")"
     left=$((save_seconds - ($(date +%s) - t_saves)))
     ((left <= 0)) || sleep "$left"
     seen=$(wc -l <"$WORK/client.out")
@@ -244,7 +285,7 @@ for k in "${ks[@]}"; do
     ! grep -q "^save-failed " "$WORK/client-k$k.out" ||
         bail "K=$k: saves failed: $(grep '^save-failed ' "$WORK/client-k$k.out" | sort | uniq -c | head -n 5)"
     awk '$1 == "save" { print $3 }' "$WORK/client-k$k.out" >"$WORK/saves-k$k"
-    figure "k $k procs $procs rss $rss pss $pss saves $(wc -l <"$WORK/saves-k$k") cold ${cold_ms[*]}"
+    figure "k $k procs $procs rss $rss pss $pss first $pss_first saves $(wc -l <"$WORK/saves-k$k") cold ${cold_ms[*]}"
     diag "K=$k: $procs processes, PSS $((pss / 1024)) MiB, ${out#ok saves stop } saves, cold ${cold_ms[*]} ms"
 done
 
@@ -252,6 +293,14 @@ done
 units=()
 for u in "${users[@]}"; do units+=("$(unit "$u")"); done
 t0=$(now)
+if [[ -n $VISIT_PID ]]; then
+    printf 'close\n' >&"$visit_fd"
+    exec {visit_fd}>&-
+    visit_fd=
+    wait "$VISIT_PID" || true
+    VISIT_PID=
+    grep -q '^closed ' "$WORK/visit.out" || diag "the browser's tab did not close cleanly: $(tail -n 5 "$WORK/visit.out")"
+fi
 client "disconnect" 120 >/dev/null
 inactive=0
 for _ in $(seq 600); do
@@ -271,15 +320,15 @@ figure "idle $k_max inactive $inactive after_s $idle_s footprint $(footprint "${
 
 # ---------------------------------------------------------------- report
 server_version=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["version"])' "$PAYLOAD/package.json" 2>/dev/null || echo '?')
-python3 - "$WORK/figures" "$WORK" "$period_ms" "$save_seconds" "$server_version" >"$WORK/report" <<'PY'
+python3 - "$WORK/figures" "$WORK" "$period_ms" "$save_seconds" "$server_version" "$with_browser" >"$WORK/report" <<'PY'
 import sys
-figures, work, period, seconds, version = sys.argv[1:]
+figures, work, period, seconds, version, with_browser = sys.argv[1:]
 rows, idle = [], None
 for line in open(figures):
     f = line.split()
     if f[0] == 'k':
         k = int(f[1])
-        d = dict(zip(f[2:10:2], map(int, f[3:10:2])))
+        d = dict(zip(f[2:12:2], map(int, f[3:12:2])))
         cold = sorted(float(x) for x in f[f.index('cold') + 1:])
         saves = sorted(float(x) for x in open(f'{work}/saves-k{k}'))
         rows.append((k, d, cold, saves))
@@ -298,7 +347,8 @@ def median(v):
 
 print(f'8. users per host: K per-user instances (openvscode-server@USER), real systemd (systemd-nspawn),')
 print(f'   VS Code {version}, IdleShutdown=yes; each user: extension host + management connection,')
-print(f'   a save (writeFile + stat, remote file system channel) every {period} ms for {seconds} s')
+print(f'   a save (writeFile + stat, remote file system channel) every {period} ms for {seconds} s' +
+      ('; user 1\'s workbench in Chromium' if with_browser == '1' else ''))
 print('                                K  procs  PSS MiB/inst  ratio   saves  save p50 ms  p99 ms  ratio   cold 1st resp. ms (median, p90)  ratio')
 base = rows[0]
 for k, d, cold, saves in rows:
@@ -307,6 +357,12 @@ for k, d, cold, saves in rows:
     print(f'{label:<31}{k:>3}{d["procs"]:>7}{pss:>14.1f}{pss / (base[1]["pss"] / 1024 / base[0]):>7.2f}'
           f'{len(saves):>8}{median(saves):>13.2f}{rank(saves, 0.99):>8.2f}{median(saves) / median(base[3]):>7.2f}'
           f'{median(cold):>17.0f}{rank(cold, 0.9):>8.0f}  (n={len(cold)}){median(cold) / median(base[2]):>11.2f}')
+if with_browser == '1':
+    first = ', '.join(f'{d["first"] / 1024:.0f}' for k, d, cold, saves in rows)
+    print(f'   user 1 (Chromium\'s workbench, a file open; over TCP), PSS MiB at each K: {first}')
+    others = ', '.join(f'{(d["pss"] - d["first"]) / 1024 / (k - 1):.0f}' for k, d, cold, saves in rows if k > 1)
+    if others:
+        print(f'   users 2..K (the protocol client\'s extension host connection), PSS MiB per instance: {others}')
 if idle:
     n, inactive, after, procs, rss, pss, listening = idle[1], idle[3], idle[5], idle[7], idle[8], idle[9], idle[11]
     print(f'   idle: {n} users closed cleanly -> {inactive} of {n} units inactive after {float(after):.1f} s:'
