@@ -72,6 +72,10 @@ class Connection {
             let pending = Buffer.alloc(0);
             let upgraded = false;
             let state = 'auth';
+            // As VS Code's own sockets: a request is one small write, and
+            // Nagle's algorithm would hold it until the last one's
+            // (delayed) acknowledgement, 40 ms on TCP. No-op on AF_UNIX.
+            if (address) this.socket.setNoDelay(true);
             this.socket.on('connect', () => {
                 this.socket.write(`GET /?reconnectionToken=${crypto.randomUUID()}&reconnection=false&skipWebSocketFrames=true HTTP/1.1\r\n` +
                     'Host: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +

@@ -149,6 +149,52 @@ footprint() {
         done
         echo "$procs $rss $pss"' sh "$@"
 }
+# cpu_ticks UNIT...: user + system CPU time, in clock ticks, of the units' processes
+cpu_ticks() {
+    # shellcheck disable=SC2016 # expanded by the container's sh
+    IN sh -c 't=0
+        for u; do
+            cg=$(systemctl show -P ControlGroup "$u")
+            [ -n "$cg" ] || continue
+            f=/sys/fs/cgroup/systemd$cg/cgroup.procs
+            [ -f "$f" ] || f=/sys/fs/cgroup$cg/cgroup.procs
+            for p in $(cat "$f" 2>/dev/null); do
+                v=$(sed "s/^.*) //" /proc/$p/stat 2>/dev/null | cut -d" " -f12,13 | tr " " +)
+                t=$((t + ${v:-0}))
+            done
+        done
+        echo $t' sh "$@"
+}
+# settle UNIT...: waits (60 s at most) until the units' processes use less
+# than a tenth of a CPU over 2 s, as they do once the extension hosts and
+# the browser's workbench are done starting; prints the seconds waited.
+settle() {
+    local t0 a b hz
+    t0=$(now) hz=$(getconf CLK_TCK)
+    a=$(cpu_ticks "$@")
+    while :; do
+        sleep 2
+        b=$(cpu_ticks "$@")
+        (((b - a) * 10 < 2 * hz)) && break
+        (($(date +%s) - ${t0%.*} >= 60)) && break
+        a=$b
+    done
+    elapsed "$t0"
+}
+# processes UNIT: "PSS_KIB:WHAT" of each of the unit's processes, WHAT its
+# node --type= or the script node runs
+processes() {
+    # shellcheck disable=SC2016 # expanded by the container's sh
+    IN sh -c 'cg=$(systemctl show -P ControlGroup "$1")
+        f=/sys/fs/cgroup/systemd$cg/cgroup.procs
+        [ -f "$f" ] || f=/sys/fs/cgroup$cg/cgroup.procs
+        for p in $(cat "$f" 2>/dev/null); do
+            c=$(tr "\0" "\n" </proc/$p/cmdline 2>/dev/null)
+            what=$(printf "%s\n" "$c" | sed -n "s/^--type=//p" | head -n 1)
+            [ -n "$what" ] || what=$(printf "%s\n" "$c" | sed -n "2,3p" | grep -v "^--" | head -n 1 | sed "s|.*/||")
+            printf "%s:%s\n" "$(awk "\$1 == \"Pss:\" { print \$2 }" /proc/$p/smaps_rollup 2>/dev/null)" "${what:-?}"
+        done' sh "$1" | paste -sd' '
+}
 # extension_hosts UNIT...: how many of the units run an extension host
 extension_hosts() {
     # shellcheck disable=SC2016 # expanded by the container's sh
@@ -190,10 +236,12 @@ client() {
 VISIT_PID='' visit_fd=''
 # shellcheck disable=SC2317 # the EXIT trap
 density_cleanup() {
+    local rc=$?
     [[ -n $visit_fd ]] && exec {visit_fd}>&- 2>/dev/null
     [[ -n $VISIT_PID ]] && kill "$VISIT_PID" 2>/dev/null && wait "$VISIT_PID" 2>/dev/null
     [[ -n ${client_fd:-} ]] && exec {client_fd}>&- 2>/dev/null
     [[ -n ${CLIENT_PID:-} ]] && { kill "$CLIENT_PID" 2>/dev/null; wait "$CLIENT_PID" 2>/dev/null; }
+    (exit "$rc") # nspawn_cleanup reports the script's status
     nspawn_cleanup
 }
 trap density_cleanup EXIT
@@ -257,8 +305,7 @@ for k in "${ks[@]}"; do
     done
     hosts=$(extension_hosts "${units[@]}")
     ((hosts == k)) || bail "K=$k: only $hosts of $k instances run an extension host"
-    # What the extension hosts do at their start settles within seconds.
-    sleep 5
+    settled=$(settle "${units[@]}")
     client "saves start $period_ms" >/dev/null
     t_saves=$(date +%s)
     sleep 3
@@ -277,6 +324,7 @@ for k in "${ks[@]}"; do
     # The K instances' memory while they work.
     read -r procs rss pss <<<"$(footprint "${units[@]}")"
     read -r _ _ pss_first <<<"$(footprint "${units[0]}")"
+    ((k > 1)) || diag "K=1: ${users[0]}'s processes, PSS KiB: $(processes "${units[0]}")"
     left=$((save_seconds - ($(date +%s) - t_saves)))
     ((left <= 0)) || sleep "$left"
     seen=$(wc -l <"$WORK/client.out")
@@ -286,7 +334,7 @@ for k in "${ks[@]}"; do
         bail "K=$k: saves failed: $(grep '^save-failed ' "$WORK/client-k$k.out" | sort | uniq -c | head -n 5)"
     awk '$1 == "save" { print $3 }' "$WORK/client-k$k.out" >"$WORK/saves-k$k"
     figure "k $k procs $procs rss $rss pss $pss first $pss_first saves $(wc -l <"$WORK/saves-k$k") cold ${cold_ms[*]}"
-    diag "K=$k: $procs processes, PSS $((pss / 1024)) MiB, ${out#ok saves stop } saves, cold ${cold_ms[*]} ms"
+    diag "K=$k: settled after $settled s; $procs processes, PSS $((pss / 1024)) MiB, ${out#ok saves stop } saves, cold ${cold_ms[*]} ms"
 done
 
 # ---------------------------------------------------------------- idle
