@@ -46,7 +46,8 @@ k_list=1,5,10,20
 # a user who types steadily saves about that often. 500 ms: twice that.
 period_ms=500
 save_seconds=30
-cold_rounds=5
+# The cold start moves by hundreds of ms with what else runs: 9 rounds a K.
+cold_rounds=9
 report=
 with_browser=1
 usage() { sed -n '/^#   sudo/,/^#  *\[--cold/p' "$0" | sed 's/^#   //'; }
@@ -333,7 +334,7 @@ for k in "${ks[@]}"; do
     ! grep -q "^save-failed " "$WORK/client-k$k.out" ||
         bail "K=$k: saves failed: $(grep '^save-failed ' "$WORK/client-k$k.out" | sort | uniq -c | head -n 5)"
     awk '$1 == "save" { print $3 }' "$WORK/client-k$k.out" >"$WORK/saves-k$k"
-    figure "k $k procs $procs rss $rss pss $pss first $pss_first saves $(wc -l <"$WORK/saves-k$k") cold ${cold_ms[*]}"
+    figure "k $k procs $procs rss $rss pss $pss first $pss_first load $(cut -d' ' -f1 /proc/loadavg | tr -d .) saves $(wc -l <"$WORK/saves-k$k") cold ${cold_ms[*]}"
     diag "K=$k: settled after $settled s; $procs processes, PSS $((pss / 1024)) MiB, ${out#ok saves stop } saves, cold ${cold_ms[*]} ms"
 done
 
@@ -376,7 +377,7 @@ for line in open(figures):
     f = line.split()
     if f[0] == 'k':
         k = int(f[1])
-        d = dict(zip(f[2:12:2], map(int, f[3:12:2])))
+        d = dict(zip(f[2:14:2], map(int, f[3:14:2])))
         cold = sorted(float(x) for x in f[f.index('cold') + 1:])
         saves = sorted(float(x) for x in open(f'{work}/saves-k{k}'))
         rows.append((k, d, cold, saves))
@@ -397,14 +398,15 @@ print(f'8. users per host: K per-user instances (openvscode-server@USER), real s
 print(f'   VS Code {version}, IdleShutdown=yes; each user: extension host + management connection,')
 print(f'   a save (writeFile + stat, remote file system channel) every {period} ms for {seconds} s' +
       ('; user 1\'s workbench in Chromium' if with_browser == '1' else ''))
-print('                                K  procs  PSS MiB/inst  ratio   saves  save p50 ms  p99 ms  ratio   cold 1st resp. ms (median, p90)  ratio')
+print('                                K  procs  PSS MiB/inst  ratio   saves  save p50 ms  p99 ms  ratio   cold 1st resp. ms (median, p90)  ratio   load')
 base = rows[0]
 for k, d, cold, saves in rows:
     pss = d['pss'] / 1024 / k
     label = f'   K={k}' + (' (baseline)' if k == base[0] else '')
     print(f'{label:<31}{k:>3}{d["procs"]:>7}{pss:>14.1f}{pss / (base[1]["pss"] / 1024 / base[0]):>7.2f}'
           f'{len(saves):>8}{median(saves):>13.2f}{rank(saves, 0.99):>8.2f}{median(saves) / median(base[3]):>7.2f}'
-          f'{median(cold):>17.0f}{rank(cold, 0.9):>8.0f}  (n={len(cold)}){median(cold) / median(base[2]):>11.2f}')
+          f'{median(cold):>17.0f}{rank(cold, 0.9):>8.0f}  (n={len(cold)}){median(cold) / median(base[2]):>11.2f}'
+          f'{d["load"] / 100:>7.2f}')
 if with_browser == '1':
     first = ', '.join(f'{d["first"] / 1024:.0f}' for k, d, cold, saves in rows)
     print(f'   user 1 (Chromium\'s workbench, a file open; over TCP), PSS MiB at each K: {first}')
@@ -413,12 +415,16 @@ if with_browser == '1':
         print(f'   users 2..K (the protocol client\'s extension host connection), PSS MiB per instance: {others}')
 if idle:
     n, inactive, after, procs, rss, pss, listening = idle[1], idle[3], idle[5], idle[7], idle[8], idle[9], idle[11]
+    print('   (load: the 1-minute load average when the K were measured)')
     print(f'   idle: {n} users closed cleanly -> {inactive} of {n} units inactive after {float(after):.1f} s:'
           f' {procs} processes, RSS {int(rss) // 1024} MiB, PSS {int(pss) // 1024} MiB; {listening} of {n} sockets listening')
 last = rows[-1]
 pss_last = last[1]['pss'] / 1024 / last[0]
 print()
 print(f'users per GiB (PSS per active instance at K={last[0]}: {pss_last:.1f} MiB){1024 / pss_last:>30.1f}')
+if with_browser == '1':
+    web = last[1]['first'] / 1024
+    print(f'users per GiB, each with a browser workbench (user 1 at K={last[0]}: {web:.1f} MiB){1024 / web:>17.1f}')
 if len(rows) > 1:
     xs = [r[0] for r in rows]
     ys = [median(r[2]) for r in rows]
