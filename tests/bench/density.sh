@@ -371,6 +371,7 @@ figure "idle $k_max inactive $inactive after_s $idle_s footprint $(footprint "${
 server_version=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["version"])' "$PAYLOAD/package.json" 2>/dev/null || echo '?')
 python3 - "$WORK/figures" "$WORK" "$period_ms" "$save_seconds" "$server_version" "$with_browser" >"$WORK/report" <<'PY'
 import sys
+import random
 figures, work, period, seconds, version, with_browser = sys.argv[1:]
 rows, idle = [], None
 for line in open(figures):
@@ -428,9 +429,16 @@ if with_browser == '1':
 if len(rows) > 1:
     xs = [r[0] for r in rows]
     ys = [median(r[2]) for r in rows]
-    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
-    print(f'cold-start slope (least squares of the cold medians over K){slope:>+22.1f} ms per active user')
+    mx = sum(xs) / len(xs)
+    def fit(ys):
+        my = sum(ys) / len(ys)
+        return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+    slope = fit(ys)
+    # 95% bootstrap interval: each K's rounds resampled, medians refitted.
+    rng = random.Random(8)
+    boot = sorted(fit([median(sorted(rng.choices(r[2], k=len(r[2])))) for r in rows]) for _ in range(2000))
+    print(f'cold-start slope (least squares of the cold medians over K){slope:>+22.1f} ms per active user'
+          f'   [{boot[49]:+.1f}, {boot[1949]:+.1f}]')
     print(f'cold first response K={last[0]} / K={base[0]} (medians){ys[-1] / ys[0]:>33.2f}')
     print(f'save p50 K={last[0]} / K={base[0]}{median(last[3]) / median(base[3]):>46.2f}')
 PY
