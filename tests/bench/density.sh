@@ -183,7 +183,7 @@ settle() {
     elapsed "$t0"
 }
 # processes UNIT: "PSS_KIB:WHAT" of each of the unit's processes, WHAT its
-# node --type= or the script node runs
+# node --type=, the script node runs, or its title
 processes() {
     # shellcheck disable=SC2016 # expanded by the container's sh
     IN sh -c 'cg=$(systemctl show -P ControlGroup "$1")
@@ -193,6 +193,8 @@ processes() {
             c=$(tr "\0" "\n" </proc/$p/cmdline 2>/dev/null)
             what=$(printf "%s\n" "$c" | sed -n "s/^--type=//p" | head -n 1)
             [ -n "$what" ] || what=$(printf "%s\n" "$c" | sed -n "2,3p" | grep -v "^--" | head -n 1 | sed "s|.*/||")
+            # A process that set its title has one string for a command line.
+            [ -n "$what" ] || what=$(printf "%s\n" "$c" | head -n 1 | cut -c1-60 | tr " " _)
             printf "%s:%s\n" "$(awk "\$1 == \"Pss:\" { print \$2 }" /proc/$p/smaps_rollup 2>/dev/null)" "${what:-?}"
         done' sh "$1" | paste -sd' '
 }
