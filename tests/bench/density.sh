@@ -238,12 +238,14 @@ client() {
 }
 VISIT_PID='' visit_fd=''
 # shellcheck disable=SC2317 # the EXIT trap
+# Under set -e a failing last command of an && list would end the trap
+# before the container is stopped: every step here succeeds.
 density_cleanup() {
     local rc=$?
-    [[ -n $visit_fd ]] && exec {visit_fd}>&- 2>/dev/null
-    [[ -n $VISIT_PID ]] && kill "$VISIT_PID" 2>/dev/null && wait "$VISIT_PID" 2>/dev/null
-    [[ -n ${client_fd:-} ]] && exec {client_fd}>&- 2>/dev/null
-    [[ -n ${CLIENT_PID:-} ]] && { kill "$CLIENT_PID" 2>/dev/null; wait "$CLIENT_PID" 2>/dev/null; }
+    if [[ -n $visit_fd ]]; then exec {visit_fd}>&- 2>/dev/null || true; fi
+    if [[ -n $VISIT_PID ]]; then kill "$VISIT_PID" 2>/dev/null || true; wait "$VISIT_PID" 2>/dev/null || true; fi
+    if [[ -n ${client_fd:-} ]]; then exec {client_fd}>&- 2>/dev/null || true; fi
+    if [[ -n ${CLIENT_PID:-} ]]; then kill "$CLIENT_PID" 2>/dev/null || true; wait "$CLIENT_PID" 2>/dev/null || true; fi
     (exit "$rc") # nspawn_cleanup reports the script's status
     nspawn_cleanup
 }
