@@ -78,37 +78,31 @@ users=()
 for i in $(seq "$k_max"); do users+=("$(printf 'u%02d' "$i")"); done
 unit() { printf 'openvscode-server@%s.service' "$1"; }
 
-reason=$(nspawn_possible) || skip_all "$reason"
-for tool in meson ninja python3; do
-    command -v "$tool" >/dev/null || bail "$tool not found"
-done
-t_start=$(now)
-nspawn_workdir density 0700
-mkdir "$WORK/browser-home"
-if ((with_browser)); then
-    browser_setup "$SRC" >"$WORK/browser-setup.log" 2>&1 ||
-        { cat "$WORK/browser-setup.log"; bail "cannot install the browser (--no-browser runs without)"; }
-fi
-nspawn_build_root >"$WORK/build-root.log" 2>&1 &
-ROOT_JOB=$!
-nspawn_payload
-wait "$ROOT_JOB" || { cat "$WORK/build-root.log"; ROOT_JOB=; bail "cannot build the cached root $OVH_ROOT"; }
-ROOT_JOB=
-nspawn_enter_cgroup
+VISIT_PID='' visit_fd='' CLIENT_PID='' client_fd=''
+# shellcheck disable=SC2317 # the EXIT trap
+density_cleanup() {
+    # Under set -e a failing last command of an && list would end the trap
+    # before the container is stopped: every step here succeeds.
+    local rc=$?
+    if [[ -n $visit_fd ]]; then exec {visit_fd}>&- 2>/dev/null || true; fi
+    if [[ -n $VISIT_PID ]]; then kill "$VISIT_PID" 2>/dev/null || true; wait "$VISIT_PID" 2>/dev/null || true; fi
+    if [[ -n $client_fd ]]; then exec {client_fd}>&- 2>/dev/null || true; fi
+    if [[ -n $CLIENT_PID ]]; then kill "$CLIENT_PID" 2>/dev/null || true; wait "$CLIENT_PID" 2>/dev/null || true; fi
+    (exit "$rc") # nspawn_cleanup reports the script's status
+    nspawn_cleanup
+}
+trap density_cleanup EXIT
 
 # ---------------------------------------------------------------- the root
-ROOT=$(nspawn_copy_root "$WORK")
-meson setup "$WORK/build" "$SRC" --prefix=/usr --sysconfdir=/etc --localstatedir=/var \
-    -Dtests=false >"$WORK/meson-setup.log" 2>&1 || { cat "$WORK/meson-setup.log"; bail "meson setup failed"; }
-ninja -C "$WORK/build" >"$WORK/ninja.log" 2>&1 || { tail -n 30 "$WORK/ninja.log"; bail "build failed"; }
-DESTDIR=$ROOT meson install -C "$WORK/build" --no-rebuild --quiet >"$WORK/install.log" 2>&1 ||
-    { cat "$WORK/install.log"; bail "meson install failed"; }
-mkdir -p "$ROOT/etc/openvscode-server/launcher.conf.d" "$ROOT/usr/lib/openvscode-server" \
-    "$(dirname "$ROOT$TEST_NODE")" "$(dirname "$ROOT$CLIENT")"
-touch "$ROOT$TEST_NODE" "$ROOT$CLIENT"
-printf '# density bench: the server'"'"'s node, bound in by systemd-nspawn; idle instances stop\n[Server]\nNode=%s\nIdleShutdown=yes\n' \
-    "$TEST_NODE" >"$ROOT/etc/openvscode-server/launcher.conf.d/50-density.conf"
-chmod 0644 "$ROOT/etc/openvscode-server/launcher.conf.d/50-density.conf"
+# The cached root, the payload, the browser, the project built and installed
+# (tests/browser/lib.sh), and what this bench adds: IdleShutdown, the
+# client, the users.
+t_start=$(now)
+system_prepare
+conf_dropin 50-density "$(printf '[Server]\nIdleShutdown=yes\n')"
+mkdir -p "$(dirname "$ROOT$CLIENT")"
+touch "$ROOT$CLIENT"
+NSPAWN_ARGS+=("--bind-ro=$SRC/tests/bench/density-client.js:$CLIENT")
 for u in "${users[@]}" "$COLD"; do
     chroot "$ROOT" useradd -m -s /bin/bash "$u"
 done
@@ -118,8 +112,6 @@ if ((with_browser)); then
     printf '[Socket]\nListenStream=\nListenStream=127.0.0.1:%s\n' "$WEB_PORT" \
         >"$ROOT/etc/systemd/system/openvscode-server@${users[0]}.socket.d/50-density-browser.conf"
 fi
-NSPAWN_ARGS=(--private-network "--bind-ro=$PAYLOAD:/usr/lib/openvscode-server"
-    "--bind-ro=$NODE:$TEST_NODE" "--bind-ro=$SRC/tests/bench/density-client.js:$CLIENT")
 diag "root, server and build ready after $(elapsed "$t_start") s"
 
 nspawn_boot "$ROOT" "ovh-density-$$" "$WORK/console.log" "${NSPAWN_ARGS[@]}" || bail "the container did not boot"
@@ -131,16 +123,28 @@ diag "booted, $((k_max + 1)) sockets listening after $(elapsed "$t_start") s"
 
 # ---------------------------------------------------------------- helpers
 unit_prop() { IN systemctl show -P "$2" "$1"; }
+# IN_UNITS SCRIPT UNIT...: SCRIPT run by the container's sh with the units as
+# its arguments and procs_of UNIT, which prints the pids of the unit's
+# control group (none for an inactive unit)
+IN_UNITS() {
+    local script=$1
+    shift
+    # shellcheck disable=SC2016 # expanded by the container's sh
+    IN sh -c 'procs_of() {
+            cg=$(systemctl show -P ControlGroup "$1")
+            [ -n "$cg" ] || return 0
+            f=/sys/fs/cgroup/systemd$cg/cgroup.procs
+            [ -f "$f" ] || f=/sys/fs/cgroup$cg/cgroup.procs
+            cat "$f" 2>/dev/null
+        }
+        '"$script" sh "$@"
+}
 # footprint UNIT...: "PROCESSES RSS_KIB PSS_KIB" over the units' control groups
 footprint() {
     # shellcheck disable=SC2016 # expanded by the container's sh
-    IN sh -c 'procs=0 rss=0 pss=0
+    IN_UNITS 'procs=0 rss=0 pss=0
         for u; do
-            cg=$(systemctl show -P ControlGroup "$u")
-            [ -n "$cg" ] || continue
-            f=/sys/fs/cgroup/systemd$cg/cgroup.procs
-            [ -f "$f" ] || f=/sys/fs/cgroup$cg/cgroup.procs
-            for p in $(cat "$f" 2>/dev/null); do
+            for p in $(procs_of "$u"); do
                 procs=$((procs + 1))
                 v=$(awk "\$1 == \"VmRSS:\" { print \$2 }" /proc/$p/status 2>/dev/null)
                 rss=$((rss + ${v:-0}))
@@ -148,23 +152,19 @@ footprint() {
                 pss=$((pss + ${v:-0}))
             done
         done
-        echo "$procs $rss $pss"' sh "$@"
+        echo "$procs $rss $pss"' "$@"
 }
 # cpu_ticks UNIT...: user + system CPU time, in clock ticks, of the units' processes
 cpu_ticks() {
     # shellcheck disable=SC2016 # expanded by the container's sh
-    IN sh -c 't=0
+    IN_UNITS 't=0
         for u; do
-            cg=$(systemctl show -P ControlGroup "$u")
-            [ -n "$cg" ] || continue
-            f=/sys/fs/cgroup/systemd$cg/cgroup.procs
-            [ -f "$f" ] || f=/sys/fs/cgroup$cg/cgroup.procs
-            for p in $(cat "$f" 2>/dev/null); do
+            for p in $(procs_of "$u"); do
                 v=$(sed "s/^.*) //" /proc/$p/stat 2>/dev/null | cut -d" " -f12,13 | tr " " +)
                 t=$((t + ${v:-0}))
             done
         done
-        echo $t' sh "$@"
+        echo $t' "$@"
 }
 # settle UNIT...: waits (60 s at most) until the units' processes use less
 # than a tenth of a CPU over 2 s, as they do once the extension hosts and
@@ -186,31 +186,25 @@ settle() {
 # node --type=, the script node runs, or its title
 processes() {
     # shellcheck disable=SC2016 # expanded by the container's sh
-    IN sh -c 'cg=$(systemctl show -P ControlGroup "$1")
-        f=/sys/fs/cgroup/systemd$cg/cgroup.procs
-        [ -f "$f" ] || f=/sys/fs/cgroup$cg/cgroup.procs
-        for p in $(cat "$f" 2>/dev/null); do
+    IN_UNITS 'for p in $(procs_of "$1"); do
             c=$(tr "\0" "\n" </proc/$p/cmdline 2>/dev/null)
             what=$(printf "%s\n" "$c" | sed -n "s/^--type=//p" | head -n 1)
             [ -n "$what" ] || what=$(printf "%s\n" "$c" | sed -n "2,3p" | grep -v "^--" | head -n 1 | sed "s|.*/||")
             # A process that set its title has one string for a command line.
             [ -n "$what" ] || what=$(printf "%s\n" "$c" | head -n 1 | cut -c1-60 | tr " " _)
             printf "%s:%s\n" "$(awk "\$1 == \"Pss:\" { print \$2 }" /proc/$p/smaps_rollup 2>/dev/null)" "${what:-?}"
-        done' sh "$1" | paste -sd' '
+        done' "$1" | paste -sd' '
 }
 # extension_hosts UNIT...: how many of the units run an extension host
 extension_hosts() {
     # shellcheck disable=SC2016 # expanded by the container's sh
-    IN sh -c 'n=0
+    IN_UNITS 'n=0
         for u; do
-            cg=$(systemctl show -P ControlGroup "$u")
-            f=/sys/fs/cgroup/systemd$cg/cgroup.procs
-            [ -f "$f" ] || f=/sys/fs/cgroup$cg/cgroup.procs
-            for p in $(cat "$f" 2>/dev/null); do
+            for p in $(procs_of "$u"); do
                 if grep -qa -- --type=extensionHost /proc/$p/cmdline 2>/dev/null; then n=$((n + 1)); break; fi
             done
         done
-        echo $n' sh "$@"
+        echo $n' "$@"
 }
 
 # The client: one node process in the container, commands through a FIFO,
@@ -236,21 +230,6 @@ client() {
     echo "density: the client did not finish '$1'" >&2
     return 1
 }
-VISIT_PID='' visit_fd=''
-# shellcheck disable=SC2317 # the EXIT trap
-# Under set -e a failing last command of an && list would end the trap
-# before the container is stopped: every step here succeeds.
-density_cleanup() {
-    local rc=$?
-    if [[ -n $visit_fd ]]; then exec {visit_fd}>&- 2>/dev/null || true; fi
-    if [[ -n $VISIT_PID ]]; then kill "$VISIT_PID" 2>/dev/null || true; wait "$VISIT_PID" 2>/dev/null || true; fi
-    if [[ -n ${client_fd:-} ]]; then exec {client_fd}>&- 2>/dev/null || true; fi
-    if [[ -n ${CLIENT_PID:-} ]]; then kill "$CLIENT_PID" 2>/dev/null || true; wait "$CLIENT_PID" 2>/dev/null || true; fi
-    (exit "$rc") # nspawn_cleanup reports the script's status
-    nspawn_cleanup
-}
-trap density_cleanup EXIT
-
 # ---------------------------------------------------------------- the compressed-file cache
 # Every user's first start compresses VS Code's static files once for the
 # version (static-compress.js, ~7.5 s of CPU); every later start finds the
