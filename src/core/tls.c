@@ -146,12 +146,12 @@ int ovh_tls_check(const char *cert_pem, gsize cert_length, const char *key_pem, 
                 }
         }
         time_t t = (time_t) now;
-        if (X509_cmp_time(X509_get0_notAfter(cert), &t) <= 0) {
+        if (now >= 0 && X509_cmp_time(X509_get0_notAfter(cert), &t) <= 0) {
                 g_autofree char *when = format_time(asn1_time_seconds(X509_get0_notAfter(cert)));
                 return ovh_fail(error, EX_DATAERR, EINVAL, "%s: the certificate expired on %s; renew it", cert_origin,
                                 when);
         }
-        if (X509_cmp_time(X509_get0_notBefore(cert), &t) > 0) {
+        if (now >= 0 && X509_cmp_time(X509_get0_notBefore(cert), &t) > 0) {
                 g_autofree char *when = format_time(asn1_time_seconds(X509_get0_notBefore(cert)));
                 return ovh_fail(error, EX_DATAERR, EINVAL,
                                 "%s: the certificate is valid only from %s; check the clock or the certificate",
@@ -326,6 +326,37 @@ void ovh_tls_host_identity(char ***dns_names, char ***addresses) {
         g_ptr_array_add(ips, NULL);
         *dns_names = (char **) g_ptr_array_steal(names, NULL);
         *addresses = (char **) g_ptr_array_steal(ips, NULL);
+}
+
+static X509 *first_certificate(const char *pem) {
+        g_autoptr(BIO) bio = BIO_new_mem_buf(pem, -1);
+        X509 *cert = bio ? PEM_read_bio_X509(bio, NULL, no_passphrase, NULL) : NULL;
+        ERR_clear_error();
+        return cert;
+}
+
+char *ovh_tls_fingerprint(const char *pem) {
+        g_autoptr(X509) cert = first_certificate(pem);
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned n = 0;
+        if (!cert || !X509_digest(cert, EVP_sha256(), md, &n))
+                return NULL;
+        GString *s = g_string_new(NULL);
+        for (unsigned i = 0; i < n; i++)
+                g_string_append_printf(s, "%s%02X", i ? ":" : "", md[i]);
+        return g_string_free(s, FALSE);
+}
+
+char *ovh_tls_spki_sha256(const char *pem) {
+        g_autoptr(X509) cert = first_certificate(pem);
+        unsigned char *der = NULL;
+        int n = cert ? i2d_PUBKEY(X509_get0_pubkey(cert), &der) : -1;
+        if (n <= 0)
+                return NULL;
+        unsigned char md[32];
+        EVP_Digest(der, n, md, NULL, EVP_sha256(), NULL);
+        OPENSSL_free(der);
+        return g_base64_encode(md, sizeof(md));
 }
 
 int ovh_tls_read_file(const char *path, const char *origin, char **ret, gsize *length, GError **error) {

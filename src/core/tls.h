@@ -64,7 +64,8 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OvhTlsInfo, ovh_tls_info_clear)
  * (PEM; key_pem may be NULL to read the certificate alone). Fails with
  * EX_DATAERR and a line naming cert_origin/key_origin and the fix when
  * either does not parse, the key does not belong to the certificate, the
- * certificate is not valid yet at `now` or has expired. */
+ * certificate is not valid yet at `now` or has expired (now < 0: no
+ * check of time, to show an expired certificate). */
 int ovh_tls_check(const char *cert_pem, gsize cert_length, const char *key_pem, gsize key_length,
                   const char *cert_origin, const char *key_origin, gint64 now, OvhTlsInfo *info, GError **error);
 
@@ -88,6 +89,13 @@ void ovh_tls_host_identity(char ***dns_names, char ***addresses);
  * Returns 1 when a server certificate was issued, 0 when the old one
  * stays. Root only. */
 int ovh_tls_auto_ensure(const char *dir, bool renew, gint64 now, GError **error);
+
+/* Pure: the SHA-256 fingerprint of the first certificate of PEM
+ * ("AB:CD:..."), and the base64 SHA-256 of its public key (what
+ * Chromium's --ignore-certificate-errors-spki-list takes); NULL when PEM
+ * holds no certificate. */
+char *ovh_tls_fingerprint(const char *pem);
+char *ovh_tls_spki_sha256(const char *pem);
 
 /* Reads PATH whole (a certificate or a key); errors name `origin`. */
 int ovh_tls_read_file(const char *path, const char *origin, char **ret, gsize *length, GError **error);

@@ -6,8 +6,11 @@
  * behind a passphrase; TLS= in the configuration. */
 #include <errno.h>
 #include <glib.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/pem.h>
@@ -182,6 +185,66 @@ static void test_host_identity(void) {
         }
 }
 
+/* The auto store (root's): the CA made once, the server certificate kept
+ * while more than 30 days are left, renewed when fewer are, when it has
+ * expired, or on request; the keys 0600, the certificates 0644. */
+static void test_auto_store(void) {
+        if (geteuid() != 0) {
+                g_test_skip("the store must be root's");
+                return;
+        }
+        g_autofree char *base = g_dir_make_tmp("test-tls-XXXXXX", NULL);
+        g_autofree char *dir = g_build_filename(base, "tls", NULL);
+        g_autoptr(GError) error = NULL;
+        g_autofree char *ca1 = NULL, *ca2 = NULL, *cert1 = NULL, *cert2 = NULL;
+        gsize n = 0;
+        g_autofree char *ca_path = g_build_filename(dir, OVH_TLS_CA_CERT_NAME, NULL);
+        g_autofree char *cert_path = g_build_filename(dir, OVH_TLS_SERVER_CERT_NAME, NULL);
+
+        g_assert_cmpint(ovh_tls_auto_ensure(dir, false, NOW, &error), ==, 1);
+        g_assert_no_error(error);
+        const char *modes[][2] = { { OVH_TLS_CA_KEY_NAME, "600" },
+                                   { OVH_TLS_CA_CERT_NAME, "644" },
+                                   { OVH_TLS_SERVER_KEY_NAME, "600" },
+                                   { OVH_TLS_SERVER_CERT_NAME, "644" } };
+        for (size_t i = 0; i < G_N_ELEMENTS(modes); i++) {
+                g_autofree char *path = g_build_filename(dir, modes[i][0], NULL);
+                struct stat st;
+                g_assert_cmpint(stat(path, &st), ==, 0);
+                g_autofree char *mode = g_strdup_printf("%o", st.st_mode & 07777);
+                g_assert_cmpstr(mode, ==, modes[i][1]);
+                g_assert_cmpuint(st.st_uid, ==, 0);
+        }
+        g_assert_true(g_file_get_contents(ca_path, &ca1, &n, NULL));
+        g_assert_true(g_file_get_contents(cert_path, &cert1, &n, NULL));
+
+        /* Kept while more than 30 days are left. */
+        g_assert_cmpint(ovh_tls_auto_ensure(dir, false, NOW + 300 * DAY, &error), ==, 0);
+        /* Renewed with fewer, after expiry, and on request; the CA stays. */
+        g_assert_cmpint(ovh_tls_auto_ensure(dir, false, NOW + (OVH_TLS_SERVER_DAYS - 29) * DAY, &error), ==, 1);
+        g_assert_cmpint(ovh_tls_auto_ensure(dir, false, NOW + 2000 * DAY, &error), ==, 1);
+        g_assert_cmpint(ovh_tls_auto_ensure(dir, true, NOW + 2000 * DAY, &error), ==, 1);
+        g_assert_no_error(error);
+        g_assert_true(g_file_get_contents(ca_path, &ca2, &n, NULL));
+        g_assert_true(g_file_get_contents(cert_path, &cert2, &n, NULL));
+        g_assert_cmpstr(ca1, ==, ca2);
+        g_assert_cmpstr(cert1, !=, cert2);
+        g_auto(OvhTlsInfo) info = {};
+        g_autofree char *key = NULL;
+        g_autofree char *key_path = g_build_filename(dir, OVH_TLS_SERVER_KEY_NAME, NULL);
+        g_assert_true(g_file_get_contents(key_path, &key, &n, NULL));
+        g_assert_cmpint(ovh_tls_check(cert2, strlen(cert2), key, n, "c", "k", NOW + 2000 * DAY, &info, NULL), ==, 0);
+        g_assert_cmpint(info.not_after, ==, NOW + (2000 + OVH_TLS_SERVER_DAYS) * DAY);
+
+        /* A store another user can write is refused. */
+        g_assert_cmpint(chmod(dir, 0777), ==, 0);
+        g_assert_cmpint(ovh_tls_auto_ensure(dir, false, NOW, &error), <, 0);
+        g_assert_error(error, OVH_ERROR, EX_NOPERM);
+        g_clear_error(&error);
+        g_autofree char *rm = g_strdup_printf("rm -rf '%s'", base);
+        g_assert_cmpint(system(rm), ==, 0);
+}
+
 static void test_config(void) {
         g_autoptr(OvhConfig) config = ovh_config_new();
         g_autoptr(GError) error = NULL;
@@ -211,6 +274,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/tls/bad-input", test_bad_input);
         g_test_add_func("/tls/damaged-ca", test_damaged_ca);
         g_test_add_func("/tls/host-identity", test_host_identity);
+        g_test_add_func("/tls/auto-store", test_auto_store);
         g_test_add_func("/tls/config", test_config);
         return g_test_run();
 }
