@@ -787,11 +787,17 @@ static int prepare_state_as_account(Launch *l, GError **error) {
                 if (l->tls_info.not_after - g_get_real_time() / G_USEC_PER_SEC < OVH_TLS_RENEW_BEFORE_S)
                         ovh_log_warning("the TLS certificate expires on %s; renew it", when);
         } else if (l->runtime_tls_key) {
-                /* Plain HTTP: no copy of an earlier start's key stays behind. */
-                if ((unlink(l->runtime_tls_key) < 0 && errno != ENOENT) ||
-                    (unlink(l->runtime_tls_cert) < 0 && errno != ENOENT))
-                        return ovh_fail(error, EX_CANTCREAT, errno, "cannot remove %s: %s", l->runtime_tls_key,
-                                        g_strerror(errno));
+                /* Plain HTTP: no copy of an earlier start's key stays behind.
+                 * The directory is the account's (0700 outside systemd): act
+                 * as the account, as the unit's start without CAP_DAC_* is. */
+                g_auto(OvhActingAs) as_account = OVH_ACTING_AS_INIT;
+                r = ovh_acting_as_begin(&as_account, l->account, error);
+                if (r < 0)
+                        return r;
+                if ((unlink(l->runtime_tls_key) < 0 && errno != ENOENT && errno != ENOTDIR) ||
+                    (unlink(l->runtime_tls_cert) < 0 && errno != ENOENT && errno != ENOTDIR))
+                        return ovh_fail(error, EX_CANTCREAT, errno, "cannot remove %s: %s; remove it by hand",
+                                        l->runtime_tls_key, g_strerror(errno));
         }
         explicit_bzero(l->token, l->token ? strlen(l->token) : 0);
         return 0;
