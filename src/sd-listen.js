@@ -72,6 +72,7 @@ function adoptSystemdSocket() {
       return `${host}:${address.port} (from systemd)`;
     };
 
+    serveTls(this);
     compressStaticFiles(this);
     // Installed last, so its hook runs first: a navigation without the
     // token gets the sign-in page before anything else looks at it.
@@ -108,6 +109,21 @@ function offerSignIn(server) {
     require(require('path').join(__dirname, 'signin.js')).install(server);
   } catch (e) {
     process.stderr.write(`<3>sd-listen.js: no sign-in page (browsers get VS Code's 403): ${e.message}\n`);
+  }
+}
+
+// HTTPS on the same socket (tls.js, beside this file) when the launcher
+// wrote a certificate beside the token. The administrator asked for TLS:
+// a module or certificate that fails means no server rather than a plain
+// one where HTTPS was promised (exit 78, the launcher's configuration code,
+// which the unit does not restart on).
+function serveTls(server) {
+  try {
+    require(require('path').join(__dirname, 'tls.js')).install(server);
+  } catch (e) {
+    process.stderr.write(`<3>sd-listen.js: not serving: TLS is configured but cannot be used: ${e.message}; ` +
+      'check TLS= in launcher.conf (openvscodectl tls status)\n');
+    process.exit(78);
   }
 }
 

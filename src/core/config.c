@@ -51,6 +51,9 @@ static const KeySpec key_specs[] = {
         { "Server", "Extensions", KEY_EXTENSIONS, NULL, FIELD(extensions) },
         { "Server", "AcceptMicrosoftLicense", KEY_BOOLEAN, NULL, FIELD(accept_microsoft_license) },
         { "Server", "ExtensionsGallery", KEY_URL, NULL, FIELD(extensions_gallery) },
+        { "Server", "TLS", KEY_ENUM, "auto|off|files", FIELD(tls) },
+        { "Server", "Certificate", KEY_PATH, NULL, FIELD(certificate) },
+        { "Server", "Key", KEY_PATH, NULL, FIELD(key) },
         { "Auth", "Mode", KEY_ENUM, "token|none", FIELD(auth_mode) },
         { "Auth", "Token", KEY_STRING, NULL, FIELD(token) },
         { "Auth", "TokenFile", KEY_PATH, NULL, FIELD(token_file) },
@@ -78,6 +81,7 @@ OvhConfig *ovh_config_new(void) {
         config->seccomp = true;
         config->umask = 0022;
         config->telemetry = g_strdup("off");
+        config->tls = g_strdup("auto");
         config->update_mode = g_strdup("notify");
         config->update_keep = 3;
         config->cookie_lifetime = OVH_COOKIE_LIFETIME_DEFAULT;
@@ -91,6 +95,9 @@ void ovh_config_free(OvhConfig *config) {
         g_free(config->root);
         g_free(config->update_mode);
         g_free(config->extensions_gallery);
+        g_free(config->tls);
+        g_free(config->certificate);
+        g_free(config->key);
         g_free(config->update_feed);
         g_free(config->node);
         g_free(config->default_folder);

@@ -26,6 +26,9 @@ typedef struct OvhConfig {
         char **extensions; /* Extensions=: ids (publisher.name[@version]) or absolute .vsix paths */
         bool accept_microsoft_license; /* Microsoft's server build runs only with it */
         char *extensions_gallery; /* an Open VSX server's base URL; NULL: https://open-vsx.org */
+        char *tls; /* TLS=: auto|off|files (docs/SECURITY.md, "TLS") */
+        char *certificate; /* Certificate=: PEM certificate (chain) for TLS=files */
+        char *key; /* Key=: its PEM private key */
 
         /* [Auth] */
         OvhAuthMode auth_mode;

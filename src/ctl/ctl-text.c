@@ -55,14 +55,24 @@ bool ctl_listen_parse(const char *line, CtlListen *ret) {
         return true;
 }
 
+bool ctl_url_host_is_loopback(const char *host) {
+        return g_str_equal(host, "localhost") || g_str_has_prefix(host, "127.") || g_str_equal(host, "::1") ||
+               g_str_has_prefix(host, "::ffff:127.");
+}
+
 char *ctl_url_format(const char *host, unsigned port, const char *base_path, const char *token) {
-        GString *url = g_string_new("http://");
+        return ctl_url_format_tls(false, host, port, base_path, token);
+}
+
+char *ctl_url_format_tls(bool tls, const char *host, unsigned port, const char *base_path, const char *token) {
+        bool https = tls && !ctl_url_host_is_loopback(host);
+        GString *url = g_string_new(https ? "https://" : "http://");
 
         if (strchr(host, ':'))
                 g_string_append_printf(url, "[%s]", host);
         else
                 g_string_append(url, host);
-        if (port != 80)
+        if (port != (https ? 443u : 80u))
                 g_string_append_printf(url, ":%u", port);
         if (base_path && *base_path) {
                 if (base_path[0] != '/')

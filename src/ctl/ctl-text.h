@@ -27,6 +27,10 @@ bool ctl_listen_parse(const char *line, CtlListen *ret);
 /* http://HOST:PORT/BASE/?tkn=TOKEN; an IPv6 literal gets brackets, the
  * base path one trailing slash, and without a token there is no query. */
 char *ctl_url_format(const char *host, unsigned port, const char *base_path, const char *token);
+/* The same with https:// when `tls`: [Server] TLS= is not off and HOST is
+ * not this host's loopback (tls.js serves those plain). */
+char *ctl_url_format_tls(bool tls, const char *host, unsigned port, const char *base_path, const char *token);
+bool ctl_url_host_is_loopback(const char *host);
 
 /* The connection-token credential a service gets, from systemd's merged
  * view of its unit (src/core/systemd.h). LoadCredential*= wins; a

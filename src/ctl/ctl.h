@@ -28,6 +28,7 @@ int verb_list_extensions(int argc, char *argv[], GError **error);
 int verb_set_user(int argc, char *argv[], GError **error);
 int verb_sudo(int argc, char *argv[], GError **error);
 int verb_password(int argc, char *argv[], GError **error);
+int verb_tls(int argc, char *argv[], GError **error);
 int verb_import_config(int argc, char *argv[], GError **error);
 int verb_status(int argc, char *argv[], GError **error);
 int verb_check(int argc, char *argv[], GError **error);

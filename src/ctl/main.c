@@ -29,6 +29,7 @@ static const struct {
         { "list-extensions", verb_list_extensions, "list the installed extensions" },
         { "set-user", verb_set_user, "run the server as another account (PUID/PGID)" },
         { "password", verb_password, "the sign-in page's password: set, clear, hash" },
+        { "tls", verb_tls, "HTTPS on the direct port: the CA to trust, status, renew" },
         { "sudo", verb_sudo, "sudo in the IDE's terminal (SUDO_PASSWORD): enable, disable, status" },
         { "import-config", verb_import_config, "migrate a container's /config volume" },
         { "server", verb_server, "install, switch, roll back and update VS Code servers" },

@@ -20,6 +20,7 @@
 #include "ovh-error.h"
 #include "paths.h"
 #include "privileges.h"
+#include "tls.h"
 #include "token-rules.h"
 #include "token.h"
 
@@ -304,6 +305,9 @@ int verb_url(int argc, char *argv[], GError **error) {
                 ctl_warning("[Auth] Mode=none: these URLs need no token; anyone who reaches them gets a shell");
 
         const char *base = ci.config_read ? ci.config->base_path : NULL;
+        /* TLS=auto is the default: the account, who cannot read the
+         * configuration, is shown https too. */
+        bool tls = ci.config_read ? ovh_tls_mode(ci.config) != OVH_TLS_OFF && !none : !none;
         for (char **l = lines; *l; l++) {
                 CtlListen listen_address;
                 if (!ctl_listen_parse(*l, &listen_address))
@@ -319,7 +323,7 @@ int verb_url(int argc, char *argv[], GError **error) {
                                 address_hosts(&listen_address, hosts);
                         for (guint i = 0; i < hosts->len; i++) {
                                 g_autofree char *url =
-                                        ctl_url_format(hosts->pdata[i], listen_address.port, base, token);
+                                        ctl_url_format_tls(tls, hosts->pdata[i], listen_address.port, base, token);
                                 printf("%s\n", url);
                         }
                 }

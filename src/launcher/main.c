@@ -30,6 +30,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,6 +49,7 @@
 #include "runas.h"
 #include "sandbox.h"
 #include "server.h"
+#include "tls.h"
 #include "token.h"
 #include "unit.h"
 
@@ -62,6 +65,7 @@ static const char *arg_user = NULL;
 static const char *arg_listen = NULL;
 static bool arg_check = false;
 static bool arg_prepare_unit = false;
+static bool arg_prepare_tls = false;
 static bool arg_run_cli = false;
 static char **arg_cli_arguments = NULL; /* after --run-cli -- */
 static const char *arg_server_root = NULL; /* --run-cli with a tree being installed */
@@ -76,6 +80,8 @@ static void help(void) {
                "     --check            resolve everything, print the plan, exec nothing\n"
                "     --prepare-unit     write the unit drop-ins the configuration needs (account,\n"
                "                        SUDO_PASSWORD) and reload systemd (ExecStartPre=+), exit\n"
+               "     --prepare-tls      TLS=auto: make or renew the certificate as root and hand the\n"
+               "                        account a copy in the runtime directory (ExecStartPre=+), exit\n"
                "     --run-cli -- ARGS  run VS Code's CLI with ARGS as the account, sandboxed like\n"
                "                        the server (openvscodectl's extension verbs), instead of it\n"
                "     --server-root=DIR  with --run-cli: the server tree DIR (openvscodectl server install)\n"
@@ -85,7 +91,16 @@ static void help(void) {
                OVH_CONFIG_FILE, OVH_DEFAULT_USER);
 }
 
-enum { ARG_LISTEN = 0x100, ARG_CHECK, ARG_PREPARE_UNIT, ARG_RUN_CLI, ARG_SERVER_ROOT, ARG_LOG_LEVEL, ARG_VERSION };
+enum {
+        ARG_LISTEN = 0x100,
+        ARG_CHECK,
+        ARG_PREPARE_UNIT,
+        ARG_PREPARE_TLS,
+        ARG_RUN_CLI,
+        ARG_SERVER_ROOT,
+        ARG_LOG_LEVEL,
+        ARG_VERSION
+};
 
 /* Returns 1 to continue, 0 to exit successfully, < 0 on a usage error. */
 static int parse_argv(int argc, char *argv[], bool *show_version, GError **error) {
@@ -95,6 +110,7 @@ static int parse_argv(int argc, char *argv[], bool *show_version, GError **error
                 { "listen", required_argument, NULL, ARG_LISTEN },
                 { "check", no_argument, NULL, ARG_CHECK },
                 { "prepare-unit", no_argument, NULL, ARG_PREPARE_UNIT },
+                { "prepare-tls", no_argument, NULL, ARG_PREPARE_TLS },
                 { "run-cli", no_argument, NULL, ARG_RUN_CLI },
                 { "server-root", required_argument, NULL, ARG_SERVER_ROOT },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
@@ -124,6 +140,9 @@ static int parse_argv(int argc, char *argv[], bool *show_version, GError **error
                         break;
                 case ARG_PREPARE_UNIT:
                         arg_prepare_unit = true;
+                        break;
+                case ARG_PREPARE_TLS:
+                        arg_prepare_tls = true;
                         break;
                 case ARG_RUN_CLI:
                         arg_run_cli = true;
@@ -159,9 +178,9 @@ static int parse_argv(int argc, char *argv[], bool *show_version, GError **error
                         return ovh_fail(error, EX_USAGE, EINVAL,
                                         "--run-cli: give VS Code's CLI arguments after --, e.g. --run-cli -- "
                                         "--list-extensions");
-                if (arg_check || arg_listen || arg_prepare_unit)
+                if (arg_check || arg_listen || arg_prepare_unit || arg_prepare_tls)
                         return ovh_fail(error, EX_USAGE, EINVAL,
-                                        "--run-cli runs the CLI alone; drop --check, --listen and --prepare-unit");
+                                        "--run-cli runs the CLI alone; drop --check, --listen and --prepare-*");
                 arg_cli_arguments = argv + optind;
                 return 1;
         }
@@ -175,6 +194,10 @@ static int parse_argv(int argc, char *argv[], bool *show_version, GError **error
                 return ovh_fail(error, EX_USAGE, EINVAL,
                                 "--prepare-unit is for the default instance's ExecStartPre=+ alone; drop --check, "
                                 "--listen and --user");
+        if (arg_prepare_tls && (arg_check || arg_listen || arg_prepare_unit))
+                return ovh_fail(error, EX_USAGE, EINVAL,
+                                "--prepare-tls is for the unit's ExecStartPre=+ alone; drop --check, --listen and "
+                                "--prepare-unit");
         return 1;
 }
 
@@ -201,6 +224,45 @@ static int prepare_unit(const OvhConfig *config, GError **error) {
                 ovh_log_info("SUDO_PASSWORD is no longer set: sudo for %s is disabled again", prepared.account->name);
         if (prepared.reload_warning)
                 ovh_log_warning("%s", prepared.reload_warning);
+        return r < 0 ? r : 0;
+}
+
+/* --prepare-tls (ExecStartPre=+, root): TLS=auto's CA and server
+ * certificate made or renewed in root's OVH_TLS_DIR, and a copy of the
+ * server's pair given to the account in the runtime directory, where the
+ * sandboxed start finds it. Other modes need nothing from root. */
+static int prepare_tls(const OvhConfig *config, GError **error) {
+        g_autoptr(OvhAccount) account = NULL;
+        const char *user = arg_user ? arg_user : config->user ? config->user : OVH_DEFAULT_USER;
+        int r;
+
+        if (ovh_tls_mode(config) != OVH_TLS_AUTO || config->auth_mode == OVH_AUTH_NONE)
+                return 0;
+        r = ovh_account_resolve(user, config->group, arg_user ? "--user" : "the configured account", &account, error);
+        if (r < 0)
+                return r;
+        r = ovh_tls_auto_ensure(OVH_TLS_DIR, false, g_get_real_time() / G_USEC_PER_SEC, error);
+        if (r < 0)
+                return r;
+        if (r > 0)
+                ovh_log_info("TLS=auto: a new server certificate in %s", OVH_TLS_DIR);
+        g_autofree char *cert = NULL, *key = NULL;
+        gsize length = 0;
+        r = ovh_tls_read_file(OVH_TLS_DIR "/" OVH_TLS_SERVER_CERT_NAME, "TLS=auto", &cert, &length, error);
+        if (r < 0)
+                return r;
+        r = ovh_tls_read_file(OVH_TLS_DIR "/" OVH_TLS_SERVER_KEY_NAME, "TLS=auto", &key, &length, error);
+        if (r < 0)
+                return r;
+        g_autofree char *token = ovh_token_runtime_path(getenv("RUNTIME_DIRECTORY"), account->name);
+        g_autofree char *dir = g_path_get_dirname(token);
+        g_autofree char *cert_path = g_build_filename(dir, OVH_TLS_CREDENTIAL_CERT, NULL);
+        g_autofree char *key_path = g_build_filename(dir, OVH_TLS_CREDENTIAL_KEY, NULL);
+        bool in_runtime = getenv("RUNTIME_DIRECTORY") != NULL;
+        r = ovh_token_write_runtime(cert_path, cert, account, in_runtime, error);
+        if (r >= 0)
+                r = ovh_token_write_runtime(key_path, key, account, in_runtime, error);
+        explicit_bzero(key, length);
         return r < 0 ? r : 0;
 }
 
@@ -267,6 +329,12 @@ typedef struct {
         char *password_hash; /* the sign-in password's hash, or NULL (a secret too) */
         char *password_origin; /* PASSWORD_HASH or the password file */
         char *runtime_signin; /* the sign-in file beside the runtime token (signin.js) */
+        char *tls_source; /* where the certificate comes from, or why TLS is off */
+        char *tls_cert; /* PEM, to the runtime tls.crt; NULL: plain HTTP */
+        char *tls_key; /* PEM, to the runtime tls.key (a secret: zeroed) */
+        OvhTlsInfo tls_info;
+        char *runtime_tls_cert; /* beside the runtime token (src/tls.js) */
+        char *runtime_tls_key;
         OvhServerPlan plan;
         char **server_argv;
         OvhSandboxProgram filter;
@@ -288,6 +356,14 @@ static void launch_clear(Launch *l) {
         g_clear_pointer(&l->password_hash, g_free);
         g_clear_pointer(&l->password_origin, g_free);
         g_clear_pointer(&l->runtime_signin, g_free);
+        g_clear_pointer(&l->tls_source, g_free);
+        g_clear_pointer(&l->tls_cert, g_free);
+        if (l->tls_key)
+                explicit_bzero(l->tls_key, strlen(l->tls_key));
+        g_clear_pointer(&l->tls_key, g_free);
+        ovh_tls_info_clear(&l->tls_info);
+        g_clear_pointer(&l->runtime_tls_cert, g_free);
+        g_clear_pointer(&l->runtime_tls_key, g_free);
         g_clear_pointer(&l->server_argv, g_strfreev);
         ovh_sandbox_program_clear(&l->filter);
 }
@@ -313,6 +389,13 @@ static void print_plan(const Launch *l) {
         printf("listen=%s%s\n", l->listen_socket.description, l->listen_socket.activated ? " (socket-activated)" : "");
         printf("token_source=%s\ntoken_origin=%s\n", ovh_token_source_name(l->token_source.kind),
                l->token_source.origin ? l->token_source.origin : "");
+        printf("tls=%s\ntls_source=%s\n", l->config->tls, l->tls_source ? l->tls_source : "");
+        if (l->tls_cert) {
+                g_autofree char *names = g_strjoinv(",", l->tls_info.dns_names);
+                g_autofree char *addresses = g_strjoinv(",", l->tls_info.addresses);
+                printf("tls_names=%s\ntls_addresses=%s\ntls_not_after=%" G_GINT64_FORMAT "\n", names, addresses,
+                       l->tls_info.not_after);
+        }
         printf("password=%s\ncookie_lifetime=%" G_GUINT64_FORMAT "\n", l->password_origin ? l->password_origin : "none",
                l->config->cookie_lifetime);
         if (l->filter.main)
@@ -337,8 +420,8 @@ static int read_configuration(Launch *l, GError **error) {
         r = ovh_config_apply_environment(l->config, (const char *const *) environ, warnings, error);
         if (r < 0)
                 return r;
-        if (arg_prepare_unit)
-                return 0; /* --prepare-unit applies them itself */
+        if (arg_prepare_unit || arg_prepare_tls)
+                return 0; /* --prepare-unit applies them itself; the start reports them */
         for (guint i = 0; i < warnings->len; i++)
                 ovh_log_warning("%s", (const char *) warnings->pdata[i]);
         return 0;
@@ -462,6 +545,116 @@ static int resolve_account(Launch *l, GError **error) {
 
 /* Phase 2: everything is validated and the server's argv, environment and
  * filter are computed (pure); nothing on disk changes. */
+/* Whether other hosts can reach the listening socket: not AF_UNIX, not a
+ * loopback address. Unknown (--check before systemd passed it): yes. */
+static bool listen_reaches_network(const OvhListen *listen_socket) {
+        struct sockaddr_storage ss = {};
+        socklen_t len = sizeof(ss);
+        if (listen_socket->fd < 0 || getsockname(listen_socket->fd, (struct sockaddr *) &ss, &len) < 0)
+                return true;
+        if (ss.ss_family == AF_INET)
+                return (ntohl(((struct sockaddr_in *) &ss)->sin_addr.s_addr) >> 24) != 127;
+        if (ss.ss_family == AF_INET6) {
+                const struct in6_addr *a = &((struct sockaddr_in6 *) &ss)->sin6_addr;
+                if (IN6_IS_ADDR_V4MAPPED(a))
+                        return a->s6_addr[12] != 127;
+                return !IN6_IS_ADDR_LOOPBACK(a);
+        }
+        return false;
+}
+
+static int read_pair(Launch *l, const char *cert_path, const char *key_path, const char *cert_origin,
+                     const char *key_origin, GError **error) {
+        gsize cert_length = 0, key_length = 0;
+        int r = ovh_tls_read_file(cert_path, cert_origin, &l->tls_cert, &cert_length, error);
+        if (r < 0)
+                return r;
+        r = ovh_tls_read_file(key_path, key_origin, &l->tls_key, &key_length, error);
+        if (r < 0)
+                return r;
+        g_autofree char *cert_where = g_strdup_printf("%s (%s)", cert_origin, cert_path);
+        g_autofree char *key_where = g_strdup_printf("%s (%s)", key_origin, key_path);
+        return ovh_tls_check(l->tls_cert, cert_length, l->tls_key, key_length, cert_where, key_where,
+                             g_get_real_time() / G_USEC_PER_SEC, &l->tls_info, error);
+}
+
+/* TLS= (tls.h): the certificate and key the server gets, checked now, so
+ * a bad one stops the start before anything is served. */
+static int resolve_tls(Launch *l, GError **error) {
+        const OvhConfig *config = l->config;
+        OvhTlsMode mode = ovh_tls_mode(config);
+        const char *where = ovh_config_origin(config, "Server", "TLS");
+        int r;
+
+        if (l->runtime_token) {
+                g_autofree char *dir = g_path_get_dirname(l->runtime_token);
+                l->runtime_tls_cert = g_build_filename(dir, OVH_TLS_CREDENTIAL_CERT, NULL);
+                l->runtime_tls_key = g_build_filename(dir, OVH_TLS_CREDENTIAL_KEY, NULL);
+        }
+        if (mode == OVH_TLS_OFF) {
+                l->tls_source = g_strdup("off (TLS=off)");
+                return 0;
+        }
+        if (!l->runtime_token) {
+                l->tls_source = g_strdup("off ([Auth] Mode=none)");
+                return 0;
+        }
+
+        if (mode == OVH_TLS_FILES) {
+                const char *credentials = getenv("CREDENTIALS_DIRECTORY");
+                g_autofree char *cred_cert =
+                        credentials ? g_build_filename(credentials, OVH_TLS_CREDENTIAL_CERT, NULL) : NULL;
+                g_autofree char *cred_key =
+                        credentials ? g_build_filename(credentials, OVH_TLS_CREDENTIAL_KEY, NULL) : NULL;
+                if (cred_cert && (access(cred_cert, F_OK) == 0 || access(cred_key, F_OK) == 0)) {
+                        l->tls_source = g_strdup("credentials tls.crt, tls.key");
+                        return read_pair(l, cred_cert, cred_key, "credential tls.crt", "credential tls.key", error);
+                }
+                if (!config->certificate || !config->key)
+                        return ovh_fail(error, EX_CONFIG, EINVAL,
+                                        "%s: TLS=files without %s; set [Server] Certificate= and Key= (PEM files), "
+                                        "or give the credentials tls.crt and tls.key (LoadCredential=)",
+                                        where ? where : "launcher.conf",
+                                        !config->certificate && !config->key ? "Certificate= and Key="
+                                        : !config->certificate               ? "Certificate="
+                                                                             : "Key=");
+                l->tls_source = g_strdup_printf("files %s, %s", config->certificate, config->key);
+                g_autofree char *cert_origin =
+                        g_strdup_printf("%s: Certificate=", ovh_config_origin(config, "Server", "Certificate"));
+                g_autofree char *key_origin = g_strdup_printf("%s: Key=", ovh_config_origin(config, "Server", "Key"));
+                return read_pair(l, config->certificate, config->key, cert_origin, key_origin, error);
+        }
+
+        /* auto */
+        if (!listen_reaches_network(&l->listen_socket)) {
+                l->tls_source = g_strdup_printf("off (TLS=auto, and %s is reached from this host only)",
+                                                l->listen_socket.description);
+                return 0;
+        }
+        if (geteuid() == 0 && !arg_check) {
+                /* Started by hand or by `try` as root: make what the unit's
+                 * ExecStartPre=+ --prepare-tls makes. */
+                r = ovh_tls_auto_ensure(OVH_TLS_DIR, false, g_get_real_time() / G_USEC_PER_SEC, error);
+                if (r < 0)
+                        return r;
+                l->tls_source = g_strdup("auto (" OVH_TLS_DIR ")");
+                return read_pair(l, OVH_TLS_DIR "/" OVH_TLS_SERVER_CERT_NAME, OVH_TLS_DIR "/" OVH_TLS_SERVER_KEY_NAME,
+                                 "TLS=auto certificate", "TLS=auto key", error);
+        }
+        if (access(l->runtime_tls_key, F_OK) < 0 && arg_check) {
+                l->tls_source = g_strdup("auto (prepared by --prepare-tls at start)");
+                return 0;
+        }
+        if (access(l->runtime_tls_key, F_OK) < 0)
+                return ovh_fail(error, EX_CONFIG, ENOENT,
+                                "TLS=auto, but no certificate was prepared in %s (the unit's ExecStartPre=+%s "
+                                "--prepare-tls makes it as root); run openvscodectl tls renew, or set [Server] TLS=off",
+                                l->runtime_tls_key, OVH_LAUNCHER_PATH);
+        l->tls_source = g_strdup("auto (" OVH_TLS_DIR ")");
+        return read_pair(l, l->runtime_tls_cert, l->runtime_tls_key,
+                         "TLS=auto certificate (openvscodectl tls renew makes a new one)", "TLS=auto key", error);
+}
+
 static int resolve(Launch *l, GError **error) {
         const OvhConfig *config = l->config;
         int r;
@@ -477,6 +670,11 @@ static int resolve(Launch *l, GError **error) {
         r = ovh_server_check_time_zone(config, error);
         if (r < 0)
                 return r;
+        if (ovh_tls_mode(config) == OVH_TLS_FILES && config->auth_mode == OVH_AUTH_NONE)
+                return ovh_fail(error, EX_CONFIG, EINVAL,
+                                "%s: TLS=files needs the connection token, but [Auth] Mode=none; set Mode=token or "
+                                "TLS=off (a proxy in front terminates TLS then)",
+                                ovh_config_origin(config, "Server", "TLS"));
         if (config->allow_sudo)
                 ovh_log_warning("[Sandbox] AllowSudo=yes: no_new_privs is off and the bounding set is kept, "
                                 "so sudo in the terminal can become root; this is a privilege-escalation path");
@@ -508,6 +706,9 @@ static int resolve(Launch *l, GError **error) {
         if (r < 0)
                 return r;
         r = resolve_password(l, error);
+        if (r < 0)
+                return r;
+        r = resolve_tls(l, error);
         if (r < 0)
                 return r;
 
@@ -565,6 +766,38 @@ static int prepare_state_as_account(Launch *l, GError **error) {
                 explicit_bzero(text, strlen(text));
                 if (r < 0)
                         return r;
+        }
+        if (l->runtime_tls_key && l->tls_key) {
+                r = ovh_token_write_runtime(l->runtime_tls_cert, l->tls_cert, l->account,
+                                            getenv("RUNTIME_DIRECTORY") != NULL, error);
+                if (r < 0)
+                        return r;
+                r = ovh_token_write_runtime(l->runtime_tls_key, l->tls_key, l->account,
+                                            getenv("RUNTIME_DIRECTORY") != NULL, error);
+                explicit_bzero(l->tls_key, strlen(l->tls_key));
+                if (r < 0)
+                        return r;
+                g_autofree char *names = g_strjoinv(", ", l->tls_info.dns_names);
+                g_autofree char *addresses = g_strjoinv(", ", l->tls_info.addresses);
+                g_autoptr(GDateTime) expires = g_date_time_new_from_unix_utc(l->tls_info.not_after);
+                g_autofree char *when = g_date_time_format(expires, "%Y-%m-%d");
+                ovh_log_info("HTTPS on %s for %s%s%s, until %s (%s); plain HTTP from other hosts is redirected",
+                             l->listen_socket.description, names, *addresses ? ", " : "", addresses, when,
+                             l->tls_source);
+                if (l->tls_info.not_after - g_get_real_time() / G_USEC_PER_SEC < OVH_TLS_RENEW_BEFORE_S)
+                        ovh_log_warning("the TLS certificate expires on %s; renew it", when);
+        } else if (l->runtime_tls_key) {
+                /* Plain HTTP: no copy of an earlier start's key stays behind.
+                 * The directory is the account's (0700 outside systemd): act
+                 * as the account, as the unit's start without CAP_DAC_* is. */
+                g_auto(OvhActingAs) as_account = OVH_ACTING_AS_INIT;
+                r = ovh_acting_as_begin(&as_account, l->account, error);
+                if (r < 0)
+                        return r;
+                if ((unlink(l->runtime_tls_key) < 0 && errno != ENOENT && errno != ENOTDIR) ||
+                    (unlink(l->runtime_tls_cert) < 0 && errno != ENOENT && errno != ENOTDIR))
+                        return ovh_fail(error, EX_CANTCREAT, errno, "cannot remove %s: %s; remove it by hand",
+                                        l->runtime_tls_key, g_strerror(errno));
         }
         explicit_bzero(l->token, l->token ? strlen(l->token) : 0);
         return 0;
@@ -698,6 +931,14 @@ static int run(int argc, char *argv[], GError **error) {
                               error && *error ? (*error)->message : g_strerror(-r));
                 g_clear_error(error);
                 return 0;
+        }
+        if (arg_prepare_tls) {
+                if (r < 0) {
+                        /* The start that follows reports it. */
+                        g_clear_error(error);
+                        return 0;
+                }
+                return prepare_tls(launch.config, error);
         }
         if (r < 0)
                 return r;

@@ -37,7 +37,7 @@ ARM64_CACHE=$OVH_CACHE/arm64-$ARM64_SUITE
 # payload's (its own node needs libstdc++ and libgcc; the kerberos module
 # GSSAPI). No nodejs: the server runs on the node its payload ships.
 ARM64_ROOT_PACKAGES=(systemd systemd-sysv dbus libglib2.0-0t64 libcap2 libseccomp2 libsystemd0
-    libarchive13t64 libcurl4t64 libjson-glib-1.0-0
+    libarchive13t64 libcurl4t64 libjson-glib-1.0-0 libssl3t64
     libstdc++6 libgcc-s1 libgssapi-krb5-2 libkrb5-3 curl iproute2 procps)
 # Bump the first field when the way the root is made changes; the package
 # list is part of the key, so changing it rebuilds the root by itself.
@@ -56,7 +56,7 @@ ARM64_HOST_PACKAGES=(qemu-system-arm qemu-utils qemu-user-static debootstrap e2f
     meson ninja-build pkg-config crossbuild-essential-arm64 binutils-aarch64-linux-gnu debhelper dpkg-dev
     gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
     libseccomp-dev:arm64 libcap-dev:arm64 libsystemd-dev:arm64 libglib2.0-dev:arm64
-    libarchive-dev:arm64 libcurl4-openssl-dev:arm64 libjson-glib-dev:arm64)
+    libarchive-dev:arm64 libcurl4-openssl-dev:arm64 libjson-glib-dev:arm64 libssl-dev:arm64)
 
 # Installs what is missing (root only). Returns non-zero when apt fails.
 arm64_install_host_packages() {

@@ -174,6 +174,16 @@ static void test_url(void) {
                 g_autofree char *url = ctl_url_format(cases[i].host, cases[i].port, cases[i].base, cases[i].token);
                 g_assert_cmpstr(url, ==, cases[i].url);
         }
+        /* TLS= not off: https for other hosts, loopback stays plain (tls.js). */
+        g_autofree char *lan = ctl_url_format_tls(true, "code.lan", 3000, NULL, "t");
+        g_assert_cmpstr(lan, ==, "https://code.lan:3000/?tkn=t");
+        g_autofree char *v6 = ctl_url_format_tls(true, "fd00::2", 443, NULL, NULL);
+        g_assert_cmpstr(v6, ==, "https://[fd00::2]/");
+        for (const char *const *h = (const char *const[]){ "localhost", "127.0.0.1", "::1", NULL }; *h; h++) {
+                g_autofree char *plain = ctl_url_format_tls(true, *h, 3000, NULL, NULL);
+                g_assert_true(g_str_has_prefix(plain, "http://"));
+        }
+        g_assert_false(ctl_url_host_is_loopback("10.0.0.1"));
 }
 
 /* systemd's merged view (drop-ins, %i and resets are systemd's work):

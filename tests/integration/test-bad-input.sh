@@ -73,7 +73,7 @@ good=$(conf good "$base[Auth]\nTokenFile=$W/token\n")
 # for a connection, and cannot pass a datagram or a non-socket fd).
 activated() { python3 "$SRC/tests/integration/activate.py" "$@"; }
 
-plan 39
+plan 46
 # Sanity: the good configuration passes --check (so the cases below fail
 # for their own reason, not because the setup is broken).
 rc=0; activated -- "$LAUNCHER" -c "$good" --check >"$W/plan" 2>&1 || rc=$?
@@ -157,6 +157,45 @@ refused "a configuration file the account cannot read" 78 "$c: cannot be read by
     setpriv --reuid="$ACCOUNT" --regid="$ACCOUNT" --init-groups /usr/bin/python3 "$SRC/tests/integration/activate.py" -- "$LAUNCHER" -c "$c"
 chmod 0644 "$c"
 refused "a token file the account cannot read" 77 "token file $W/token cannot be read by uid $(id -u "$ACCOUNT")" -- \
+    setpriv --reuid="$ACCOUNT" --regid="$ACCOUNT" --init-groups /usr/bin/python3 "$SRC/tests/integration/activate.py" -- "$LAUNCHER" -c "$c"
+
+# TLS=files (docs/SECURITY.md, "TLS"): a certificate and key that cannot
+# serve stop the start before anything is written or served.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/tls.key" -out "$W/tls.crt" \
+    -days 30 -subj /CN=code.test -addext subjectAltName=DNS:code.test 2>/dev/null
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/other.key" -out "$W/other.crt" \
+    -days 30 -subj /CN=other 2>/dev/null
+# An expired one: openssl 3.0's req cannot backdate; its ca can.
+mkdir "$W/oldca"
+: >"$W/oldca/index.txt"
+echo 01 >"$W/oldca/serial"
+printf '[ca]\ndefault_ca=d\n[d]\ndatabase=%s/index.txt\nnew_certs_dir=%s\ndefault_md=sha256\npolicy=p\nserial=%s/serial\n[p]\ncommonName=supplied\n' \
+    "$W/oldca" "$W/oldca" "$W/oldca" >"$W/oldca/ca.cnf"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/old.key" -out "$W/oldca/old.csr" \
+    -subj /CN=old 2>/dev/null
+openssl ca -batch -config "$W/oldca/ca.cnf" -selfsign -keyfile "$W/old.key" -in "$W/oldca/old.csr" -out "$W/old.crt" \
+    -startdate 20200101000000Z -enddate 20200201000000Z -notext >/dev/null 2>&1
+chmod 0644 "$W"/*.crt "$W"/*.key
+tbase="[Account]\nUser=$ACCOUNT\n[Server]\nRoot=$W/payload\nNode=$W/node\n"
+c=$(conf tls1 "$tbase""TLS=files\n[Auth]\nTokenFile=$W/token\n")
+refused "TLS=files without Certificate= and Key=" 78 "tls1.conf:6: TLS=files without Certificate= and Key=; set" -- activated -- "$LAUNCHER" -c "$c"
+c=$(conf tls2 "$tbase""TLS=files\nCertificate=$W/tls.crt\n[Auth]\nTokenFile=$W/token\n")
+refused "TLS=files without Key=" 78 "TLS=files without Key=" -- activated -- "$LAUNCHER" -c "$c"
+c=$(conf tls3 "$tbase""TLS=files\nCertificate=$W/tls.crt\nKey=$W/other.key\n[Auth]\nTokenFile=$W/token\n")
+refused "a key that does not match its certificate" 65 "Key= ($W/other.key) does not belong to the certificate" -- activated -- "$LAUNCHER" -c "$c"
+c=$(conf tls4 "$tbase""TLS=files\nCertificate=$W/old.crt\nKey=$W/old.key\n[Auth]\nTokenFile=$W/token\n")
+refused "an expired certificate under TLS=files" 65 "($W/old.crt): the certificate expired on 2020-02-01 00:00 UTC; renew it" -- activated -- "$LAUNCHER" -c "$c"
+c=$(conf tls5 "$tbase""TLS=files\nCertificate=$W/tls.key\nKey=$W/tls.key\n[Auth]\nTokenFile=$W/token\n")
+refused "a key given as the certificate" 65 "not a PEM certificate" -- activated -- "$LAUNCHER" -c "$c"
+c=$(conf tls6 "$tbase""TLS=files\nCertificate=$W/tls.crt\nKey=$W/tls.key\n[Auth]\nMode=none\n")
+refused "TLS=files with [Auth] Mode=none" 78 "TLS=files needs the connection token" -- activated -- "$LAUNCHER" -c "$c"
+# The key readable by root alone, the launcher started as the account (as
+# the unit starts it): the fix is the credential.
+install -m 0600 -o "$ACCOUNT" -g "$ACCOUNT" "$W/token" "$W/account-token"
+install -m 0600 -o root -g root "$W/tls.key" "$W/root.key"
+c=$(conf tls7 "$tbase""TLS=files\nCertificate=$W/tls.crt\nKey=$W/root.key\n[Auth]\nTokenFile=$W/account-token\n")
+chmod 0644 "$c"
+refused "an unreadable key" 77 "cannot read $W/root.key: Permission denied; the server's account reads it: give it as the systemd credential" -- \
     setpriv --reuid="$ACCOUNT" --regid="$ACCOUNT" --init-groups /usr/bin/python3 "$SRC/tests/integration/activate.py" -- "$LAUNCHER" -c "$c"
 
 # A failed start must not leave the connection that triggered it waiting:

@@ -709,4 +709,135 @@ else
 fi
 stop_server
 
+# ------------------------------ scenario 3: TLS=files on a network address
+# HTTPS on the socket systemd passes (src/tls.js). A client in a network
+# namespace of its own, joined by a veth pair, reaches the server on a
+# non-loopback address: TLS is served there (curl --cacert) and plain HTTP
+# redirected; 127.0.0.1 on the same socket stays plain; the sign-in
+# cookie gets Secure over TLS only.
+NETNS=ovh-itest-tls
+HOST_IF=ovhtls0
+HOST_ADDR=10.213.77.1
+CLIENT_ADDR=10.213.77.2
+tls_cleanup() {
+    ip netns del "$NETNS" 2>/dev/null || true
+    ip link del "$HOST_IF" 2>/dev/null || true
+}
+# tls_curl host|netns: curl with its config (URL, token) on stdin, never on
+# argv; prints the status, body and headers in $WORK.
+tls_curl() {
+    local where=$1
+    rm -f "$WORK/body" "$WORK/headers"
+    {
+        cat
+        printf 'output = "%s"\ndump-header = "%s"\nwrite-out = "%%{http_code}"\nmax-time = 60\nsilent\n' \
+            "$WORK/body" "$WORK/headers"
+    } | if [[ $where == netns ]]; then ip netns exec "$NETNS" curl -K -; else curl -K -; fi || true
+}
+location_of() { sed -n 's/^[Ll]ocation: \(.*\)\r$/\1/p' "$WORK/headers"; }
+# https_to PATH: the curl config for https://code.test:PORT/PATH from the
+# client's namespace, the test CA trusted.
+https_to() {
+    printf 'url = "https://code.test:%s%s"\nresolve = "code.test:%s:%s"\ncacert = "%s"\n' \
+        "$port" "$1" "$port" "$HOST_ADDR" "$WORK/ca.crt"
+}
+if ! command -v ip >/dev/null || ! command -v openssl >/dev/null; then
+    ok "tls: # SKIP needs ip (netns, veth) and openssl"
+elif tls_cleanup && ip netns add "$NETNS" && ip link add "$HOST_IF" type veth peer name ovhtls1 &&
+    ip link set ovhtls1 netns "$NETNS" && ip addr add "$HOST_ADDR/30" dev "$HOST_IF" && ip link set "$HOST_IF" up &&
+    ip -n "$NETNS" addr add "$CLIENT_ADDR/30" dev ovhtls1 && ip -n "$NETNS" link set ovhtls1 up &&
+    ip -n "$NETNS" link set lo up; then
+    trap 'tls_cleanup; cleanup' EXIT
+    # A CA and a server certificate for code.test and the host's veth address.
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/ca.key" -out "$WORK/ca.crt" \
+        -days 2 -subj "/CN=ovh-itest CA" -addext basicConstraints=critical,CA:TRUE 2>/dev/null
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/tls.key" -out "$WORK/tls.csr" \
+        -subj /CN=code.test 2>/dev/null
+    printf 'subjectAltName=DNS:code.test,IP:%s\nextendedKeyUsage=serverAuth\n' "$HOST_ADDR" >"$WORK/tls.ext"
+    openssl x509 -req -in "$WORK/tls.csr" -CA "$WORK/ca.crt" -CAkey "$WORK/ca.key" -CAcreateserial -days 2 \
+        -extfile "$WORK/tls.ext" -out "$WORK/tls.crt" 2>/dev/null
+    chmod 0600 "$WORK/tls.key"
+    cat >"$WORK/tls.conf" <<EOF
+[Server]
+Root=$ROOT
+Node=$SERVER_NODE
+TLS=files
+Certificate=$WORK/tls.crt
+Key=$WORK/tls.key
+
+[Auth]
+TokenFile=$WORK/token
+
+[Account]
+User=$ACCOUNT
+EOF
+    port=$(ovh_free_port)
+    check_output=$("$LAUNCHER" -c "$WORK/tls.conf" --check --listen="0.0.0.0:$port" 2>&1) || true
+    expect "tls: --check names the source and the certificate's names" \
+        "$(grep -E '^tls(_source|_names|_addresses)?=' <<<"$check_output" | tr '\n' ' ')" \
+        "tls=files tls_source=files $WORK/tls.crt, $WORK/tls.key tls_names=code.test tls_addresses=$HOST_ADDR "
+    if start_server tls "0.0.0.0:$port" "$WORK/tls.conf"; then
+        ok "tls: systemd-socket-activate listens on 0.0.0.0:$port"
+        code=$(https_to /version | tls_curl netns)
+        expect "tls: https://code.test:$port/version from another host, the CA trusted: 200" "$code" 200
+        tls_key_file=$(dirname "$(tr '\0' '\n' <"/proc/$server_pid/cmdline" |
+            sed -n '/^--connection-token-file$/{n;p;q}')")/tls.key
+        server_token_files+=("$tls_key_file" "${tls_key_file%.key}.crt")
+        expect "tls: the server's key is the account's, 0400, beside the token" \
+            "$(stat -c '%U %a' "$tls_key_file" 2>&1)" "$ACCOUNT 400"
+        code=$(printf 'url = "http://%s:%s/some/path?x=1"\nheader = "Host: code.test:%s"\n' "$HOST_ADDR" "$port" \
+            "$port" | tls_curl netns)
+        expect "tls: plain http from another host: 308 to https, same Host and path" \
+            "$code $(location_of)" "308 https://code.test:$port/some/path?x=1"
+        code=$(printf 'url = "http://%s:%s/"\nheader = "Host: evil.example/x"\n' "$HOST_ADDR" "$port" |
+            tls_curl netns)
+        expect "tls: a Host that is not a host[:port] is not used in the redirect" \
+            "$code $(location_of)" "308 https://$HOST_ADDR:$port/"
+        code=$(https_to /version | grep -v '^cacert' | tls_curl netns)
+        expect "tls: a client that does not trust the CA fails its handshake (curl 000)" "$code" 000
+        code=$(printf 'url = "http://127.0.0.1:%s/version"\n' "$port" | tls_curl host)
+        expect "tls: http://127.0.0.1 on the same socket stays plain, served by VS Code" \
+            "$code $(grep -c . "$WORK/body")" "200 1"
+        code=$(https_to /version | tls_curl netns)
+        expect "tls: the server still serves after the failed handshakes" "$code" 200
+        # The workbench over TLS: the token's link, VS Code's cookie, the page.
+        code=$({ https_to "/?tkn=$token"; } | tls_curl netns)
+        expect "tls: the token's link over https: VS Code's 302" "$code" 302
+        code=$({ https_to /; printf 'cookie = "vscode-tkn=%s"\n' "$token"; } | tls_curl netns)
+        check "tls: the workbench over https (got $code)" grep -q workbench-web-configuration "$WORK/body"
+        # The sign-in form over TLS: VS Code's cookie with Secure; on loopback without.
+        printf 'secret=%s&then=%%2F' "$token" >"$WORK/form"
+        form_config() {
+            printf 'header = "Sec-Fetch-Site: same-origin"\nheader = "Content-Type: application/x-www-form-urlencoded"\n'
+            printf 'data-binary = "@%s"\n' "$WORK/form"
+        }
+        code=$({ https_to /sign-in; form_config; } | tls_curl netns)
+        cookie_line=$(grep -i '^set-cookie: vscode-tkn=' "$WORK/headers" | tr -d '\r' || true)
+        expect "tls: signing in over https: 303 and VS Code's cookie with Secure" \
+            "$code $(grep -ci '; Secure' <<<"$cookie_line")" "303 1"
+        code=$({ printf 'url = "http://127.0.0.1:%s/sign-in"\n' "$port"; form_config; } | tls_curl host)
+        cookie_line=$(grep -i '^set-cookie: vscode-tkn=' "$WORK/headers" | tr -d '\r' || true)
+        expect "tls: signing in on loopback: the cookie without Secure" \
+            "$code $(grep -c 'vscode-tkn' <<<"$cookie_line") $(grep -ci '; Secure' <<<"$cookie_line")" "303 1 0"
+        # The key is nowhere but its file: no argv, no environment in the tree.
+        key_line=$(sed -n 2p "$WORK/tls.key")
+        leaks=0
+        for pid in $(process_tree "$server_pid"); do
+            grep -qaF -- "$key_line" "/proc/$pid/cmdline" "/proc/$pid/environ" 2>/dev/null && leaks=$((leaks + 1))
+        done
+        expect "tls: the key is in no argv or environment of the server's tree" "$leaks" 0
+        expect "tls: the key is not in the server's output" \
+            "$(cat "$WORK/tls.out" "$WORK/tls.err" | grep -cF -- "$key_line" || true)" 0
+        check "tls: the journal line names HTTPS and the certificate's names" \
+            grep -q "<6>HTTPS on 0.0.0.0:$port for code.test, $HOST_ADDR" "$WORK/tls.err"
+    else
+        not_ok "tls: systemd-socket-activate listens on 0.0.0.0:$port" "$(cat "$WORK/tls.err")"
+    fi
+    stop_server
+    tls_cleanup
+else
+    tls_cleanup
+    not_ok "tls: a network namespace and a veth pair for the client" "ip netns/ip link failed"
+fi
+
 finish

@@ -118,13 +118,13 @@ pkg_prune() {
 # apt runs.
 # shellcheck disable=SC2034
 PKG_DEB_DEPS=(debhelper dpkg-dev lintian rpm rpmlint meson ninja-build pkgconf
-    libsystemd-dev libcap-dev libseccomp-dev libglib2.0-dev libarchive-dev libcurl4-openssl-dev libjson-glib-dev
+    libsystemd-dev libcap-dev libseccomp-dev libglib2.0-dev libarchive-dev libcurl4-openssl-dev libjson-glib-dev libssl-dev
     systemd python3 nodejs git
     libgcc-s1 libgssapi-krb5-2 libkrb5-3 libpcre2-8-0 libstdc++6
     binutils xz-utils file cpio)
 # shellcheck disable=SC2034
 PKG_CROSS_DEPS_arm64=(crossbuild-essential-arm64 libsystemd-dev:arm64 libcap-dev:arm64
-    libseccomp-dev:arm64 libglib2.0-dev:arm64 libarchive-dev:arm64 libcurl4-openssl-dev:arm64 libjson-glib-dev:arm64
+    libseccomp-dev:arm64 libglib2.0-dev:arm64 libarchive-dev:arm64 libcurl4-openssl-dev:arm64 libjson-glib-dev:arm64 libssl-dev:arm64
     libgcc-s1:arm64 libgssapi-krb5-2:arm64 libkrb5-3:arm64 libpcre2-8-0:arm64 libstdc++6:arm64)
 # The arm64 test payload's native modules are cross-compiled (kerberos
 # needs the GSSAPI headers for arm64).
@@ -137,7 +137,7 @@ PKG_PAYLOAD_DEPS_arm64=(g++-aarch64-linux-gnu libkrb5-dev:arm64)
 # dpkg-buildpackage checks the Build-Depends in it.
 # shellcheck disable=SC2034
 PKG_ROOT_DEPS=(debhelper dpkg-dev lintian meson ninja-build pkgconf
-    libsystemd-dev libcap-dev libseccomp-dev libglib2.0-dev libarchive-dev libcurl4-openssl-dev libjson-glib-dev
+    libsystemd-dev libcap-dev libseccomp-dev libglib2.0-dev libarchive-dev libcurl4-openssl-dev libjson-glib-dev libssl-dev
     python3 systemd nodejs)
 
 # pkg_release_root SUITE: builds the root if it is missing or was made

@@ -26,14 +26,14 @@ esac
 # preinstalled in the cached root so that a test boot needs no network
 # (--private-network) and costs seconds, not minutes.
 OVH_ROOT_PACKAGES=(systemd systemd-sysv dbus iproute2 netcat-openbsd curl nodejs
-    libglib2.0-0 libcap2 libseccomp2 libsystemd0 libarchive13 libcurl4 libjson-glib-1.0-0 git procps)
+    libglib2.0-0 libcap2 libseccomp2 libsystemd0 libarchive13 libcurl4 libjson-glib-1.0-0 libssl3 git procps)
 # Debian 13 renamed the libraries whose ABI has a time_t (64-bit time_t,
 # "t64"); the new names provide the old ones, but debootstrap wants real
 # package names.
 if [[ $OVH_SUITE == trixie ]]; then
     for ovh_i in "${!OVH_ROOT_PACKAGES[@]}"; do
         case ${OVH_ROOT_PACKAGES[ovh_i]} in
-        libglib2.0-0 | libarchive13 | libcurl4) OVH_ROOT_PACKAGES[ovh_i]+=t64 ;;
+        libglib2.0-0 | libarchive13 | libcurl4 | libssl3) OVH_ROOT_PACKAGES[ovh_i]+=t64 ;;
         esac
     done
     unset ovh_i

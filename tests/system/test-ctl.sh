@@ -217,7 +217,10 @@ tokens_seen+=("$token")
 expect_match "url before the first start makes the generated token, as the launcher would (64 hex)" "$token" '^[0-9a-f]{64}$'
 expect "the generated token file is the account's, 0600" "$(IN stat -c '%U %a' $STATE/.openvscode-server/token)" "$ACCOUNT 600"
 expect "url: one URL per address, each with the token" \
-    "$(grep -c "^http://.*:$PORT/?tkn=$token\$" <<<"$urls")" "$(grep -c . <<<"$urls")"
+    "$(grep -c "^https\?://.*:$PORT/?tkn=$token\$" <<<"$urls")" "$(grep -c . <<<"$urls")"
+# TLS=auto (the default): https for every address but loopback (tls.js).
+expect "url: https for the non-loopback addresses, http for loopback" \
+    "$(grep -v -c -E "^(https://|http://(127\.0\.0\.1|\[::1\]|localhost)[:/])" <<<"$urls")" 0
 expect_match "url: the loopback address is among them" "$urls" "http://127.0.0.1:$PORT/\\?tkn="
 expect "the URL of url answers 302 (the first connection starts the server)" \
     "$(http_url "$(grep -m1 "^http://127.0.0.1:" <<<"$urls")")" 302

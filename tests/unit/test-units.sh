@@ -163,8 +163,11 @@ expect "service restarts on failure" "$(value "$service" Restart)" on-failure
 expect "service kills the whole control group" "$(value "$service" KillMode)" control-group
 expect "service has its runtime directory (below the sockets' directory)" "$(value "$service" RuntimeDirectory)" openvscode-server/server
 expect "service reads the installed environment file, optionally" "$(value "$service" EnvironmentFile)" "-$environment_dest"
-expect "service takes the connection-token credential" \
-    "$(value "$service" LoadCredential | cut -d: -f1)" connection-token
+expect "service takes the connection-token and TLS credentials" \
+    "$(value "$service" LoadCredential | cut -d: -f1 | tr '\n' ' ')" "connection-token tls.crt tls.key "
+expect "template takes the same credentials, the instance's" \
+    "$(value "$template" LoadCredential | tr '\n' ' ')" \
+    "connection-token:openvscode-server@%i.connection-token tls.crt:openvscode-server@%i.tls.crt tls.key:openvscode-server@%i.tls.key "
 # Started as the account with no capability at all: an empty bounding set
 # (the only CapabilityBoundingSet= line, so nothing adds to it).
 expect "service starts as the account" "$(value "$service" User) $(value "$service" Group)" "$account $account"
@@ -174,8 +177,10 @@ expect "template starts as the instance's user" "$(value "$template" User)" "%i"
 expect "template: the bounding set is empty" \
     "$(grep -c '^CapabilityBoundingSet=' "$template") [$(value "$template" CapabilityBoundingSet)]" "1 []"
 expect "service and template: RemoveIPC=yes" "$(value "$service" RemoveIPC) $(value "$template" RemoveIPC)" "yes yes"
-expect "service: ExecStartPre=+ prepares the account and sudo drop-ins" "$(value "$service" ExecStartPre)" \
-    "-+$launcher_dest --prepare-unit"
+expect "service: ExecStartPre=+ prepares the account and sudo drop-ins, then TLS=auto's certificate" \
+    "$(value "$service" ExecStartPre | tr '\n' ' ')" "-+$launcher_dest --prepare-unit -+$launcher_dest --prepare-tls "
+expect "template: ExecStartPre=+ prepares TLS=auto's certificate for the instance's user" \
+    "$(value "$template" ExecStartPre)" "-+$launcher_dest --prepare-tls --user=%i"
 for kv in NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes PrivateDevices=yes \
     ProtectKernelTunables=yes ProtectKernelModules=yes ProtectKernelLogs=yes ProtectControlGroups=yes \
     ProtectClock=yes ProtectHostname=yes RestrictRealtime=yes RestrictSUIDSGID=yes LockPersonality=yes \
