@@ -70,7 +70,7 @@ case $OVH_SUITE in
     bookworm) pytests=libpython3.11-testsuite ;;
     *) pytests=libpython3.13-testsuite ;;
 esac
-PACKAGES=(python3 "$pytests" gcc libc6-dev meson ninja-build pkg-config libglib2.0-dev libsystemd-dev
+PACKAGES=(python3 "$pytests" gcc libc6-dev meson ninja-build pkg-config libglib2.0-dev libsystemd-dev libssl-dev
     libseccomp-dev libcap-dev libarchive-dev libcurl4-openssl-dev libjson-glib-dev libcrypt-dev)
 DEBS=$OVH_CACHE/bench-debs/$(printf '%s %s' "$(cat "$OVH_ROOT/.ovh-root-key")" "${PACKAGES[*]}" | sha256sum | cut -c1-16)
 if [[ ! -f $DEBS/.complete ]]; then
