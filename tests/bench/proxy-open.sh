@@ -42,15 +42,8 @@ done
 PROXY_PACKAGES=(nginx nginx-common caddy libnss3-tools libnss3 libnspr4 libsqlite3-0 media-types)
 DEBS=$(nspawn_debs proxy "${PROXY_PACKAGES[@]}" 2>"$WORK/apt.log") ||
     bail "cannot download ${PROXY_PACKAGES[*]} ($OVH_SUITE): $(tail -n 1 "$WORK/apt.log")"
-mkdir -p "$ROOT/tmp/proxy-debs"
-for p in "${PROXY_PACKAGES[@]}"; do
-    cp "$(compgen -G "$DEBS/${p}_*.deb" | sort -V | tail -n 1)" "$ROOT/tmp/proxy-debs/"
-done
-printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"
-chmod 0755 "$ROOT/usr/sbin/policy-rc.d"
-chroot "$ROOT" sh -c 'dpkg -i /tmp/proxy-debs/*.deb && rm -r /tmp/proxy-debs' >"$WORK/dpkg.log" 2>&1 ||
+nspawn_install_debs "$ROOT" "$DEBS" "${PROXY_PACKAGES[@]}" ||
     bail "cannot install nginx and caddy into the container: $(tail -n 1 "$WORK/dpkg.log")"
-rm -f "$ROOT/usr/sbin/policy-rc.d"
 [[ -e $ROOT/etc/hosts ]] || printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$ROOT/etc/hosts"
 
 C=$SRC/contrib

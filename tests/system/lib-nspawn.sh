@@ -139,6 +139,24 @@ nspawn_debs() {
     printf '%s\n' "$dir"
 }
 
+# nspawn_install_debs ROOT DIR PACKAGE...: the newest .deb of each PACKAGE
+# in DIR (nspawn_debs) installed into ROOT with dpkg in a chroot; no service
+# starts there (policy-rc.d), the booted systemd starts them. dpkg's output
+# goes to WORK/dpkg.log; returns dpkg's status.
+nspawn_install_debs() {
+    local root=$1 dir=$2 p rc=0
+    shift 2
+    mkdir -p "$root/tmp/ovh-debs"
+    for p; do
+        cp "$(compgen -G "$dir/${p}_*.deb" | sort -V | tail -n 1)" "$root/tmp/ovh-debs/"
+    done
+    printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+    chmod 0755 "$root/usr/sbin/policy-rc.d"
+    chroot "$root" sh -c 'dpkg -i /tmp/ovh-debs/*.deb' >"$WORK/dpkg.log" 2>&1 || rc=$?
+    rm -rf "$root/tmp/ovh-debs" "$root/usr/sbin/policy-rc.d"
+    return "$rc"
+}
+
 # A scratch copy of the cached root under DIR/root, on the same file system
 # as the cache when possible so that reflinks make it cheap. Prints its path.
 nspawn_copy_root() {

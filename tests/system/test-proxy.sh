@@ -54,16 +54,8 @@ DEBS=$(nspawn_debs proxy "${PROXY_PACKAGES[@]}" 2>"$WORK/apt.log") ||
     { cat "$WORK/apt.log"; bail "cannot download ${PROXY_PACKAGES[*]} ($OVH_SUITE)"; }
 
 # ---------------------------------------------------------------- install
-mkdir -p "$ROOT/tmp/proxy-debs"
-for p in "${PROXY_PACKAGES[@]}"; do
-    cp "$(compgen -G "$DEBS/${p}_*.deb" | sort -V | tail -n 1)" "$ROOT/tmp/proxy-debs/"
-done
-# policy-rc.d: no service is started in the chroot; the booted systemd does.
-printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"
-chmod 0755 "$ROOT/usr/sbin/policy-rc.d"
-chroot "$ROOT" sh -c 'dpkg -i /tmp/proxy-debs/*.deb && rm -r /tmp/proxy-debs' >"$WORK/dpkg.log" 2>&1 ||
+nspawn_install_debs "$ROOT" "$DEBS" "${PROXY_PACKAGES[@]}" ||
     { cat "$WORK/dpkg.log"; bail "cannot install nginx and caddy into the container"; }
-rm -f "$ROOT/usr/sbin/policy-rc.d"
 # Both want ports 80 and 443: nginx first, caddy when nginx has stopped.
 chroot "$ROOT" systemctl disable --quiet caddy.service
 # An installed Debian has /etc/hosts (the installer writes it); debootstrap's
