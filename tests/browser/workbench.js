@@ -10,7 +10,8 @@
 //   node workbench.js proxied BASE_URL TOKEN_FILE STATE_DIR SCREENSHOT CERT_FILE...
 //   node workbench.js switch  BASE_URL TOKEN_FILE STATE_DIR SWITCHES
 //
-// ide:   the page without a token is 403; with ?tkn= the workbench renders,
+// ide:   the page without a token is the sign-in page (401), where the token
+//        signs in; with ?tkn= the workbench renders,
 //        the explorer lists the workspace, a file opens, an edit is saved,
 //        a new file is created and saved, the integrated terminal runs
 //        commands (their output lands in STATE_DIR, the account's home as
@@ -25,7 +26,7 @@
 //        127.0.0.1:443 (HOST resolves there). The certificates in the PEM
 //        CERT_FILEs (the proxy's own, or the CA that issued it) are trusted
 //        by their public keys, so the origin is a secure context as with a
-//        real certificate. Without a token the page is 403; with ?tkn= the
+//        real certificate. Without a token the sign-in page; with ?tkn= the
 //        workbench renders at BASE_URL/, its WebSockets go to
 //        wss://HOST/SUB/PATH/ and carry traffic both ways, the explorer
 //        lists hello.txt, which opens with its content, and the integrated
@@ -258,16 +259,36 @@ async function runInTerminal(page, stateDir, script) {
     return output;
 }
 
+// signIn BROWSER BASE TOKEN: a browser without the token meets the sign-in
+// page (signin.js: 401, its form posting to BASE's /sign-in), a wrong
+// token gets the page again (401), the right one VS Code's cookie and the
+// workbench. In a context of its own, closed again.
+async function signIn(browser, base, token) {
+    const context = await browser.newContext();
+    try {
+        const page = await context.newPage();
+        const response = await page.goto(`${base}/`);
+        expectEqual(response.status(), 401, 'status of the page without a token');
+        const action = await page.getAttribute('form[method="post"]', 'action');
+        expectEqual(action, `${new URL(base).pathname.replace(/\/$/, '')}/sign-in`, 'the sign-in form\'s action');
+        await page.fill('#secret', 'not-the-token');
+        const [wrong] = await Promise.all([page.waitForNavigation(), page.press('#secret', 'Enter')]);
+        expectEqual(wrong.status(), 401, 'status after a wrong token');
+        await page.fill('#secret', token);
+        await Promise.all([page.waitForNavigation(), page.press('#secret', 'Enter')]);
+        await page.waitForSelector('.monaco-workbench', { timeout: STEP_TIMEOUT });
+        const cookie = (await context.cookies()).find((c) => c.name === 'vscode-tkn');
+        if (!cookie) throw new Error('no vscode-tkn cookie after signing in');
+    } finally {
+        await context.close();
+    }
+}
+
 async function ide(base, token, stateDir, screenshot) {
     const browser = await launch();
     try {
-        await step('without the token the page is 403', async () => {
-            const context = await browser.newContext();
-            const page = await context.newPage();
-            const response = await page.goto(`${base}/`);
-            expectEqual(response.status(), 403, 'status of / without a token');
-            await context.close();
-        }, { fatal: false });
+        await step('without the token the sign-in page (401); a wrong token gets it again, the token the workbench',
+            () => signIn(browser, base, token), { fatal: false });
 
         let page;
         await step('with ?tkn= the workbench renders (.monaco-workbench)', async () => {
@@ -407,12 +428,8 @@ async function proxied(base, token, stateDir, screenshot, certFiles) {
     const browser = await launch([`--host-resolver-rules=MAP ${url.hostname} 127.0.0.1`,
         `--ignore-certificate-errors-spki-list=${spkiHashes(certFiles).join(',')}`]);
     try {
-        await step('through the proxy, without the token the page is 403', async () => {
-            const page = await browser.newPage();
-            const response = await page.goto(`${base}/`);
-            expectEqual(response.status(), 403, `status of ${url.pathname}/ without a token`);
-            await page.context().close();
-        }, { fatal: false });
+        await step(`through the proxy, without the token the sign-in page at ${url.pathname}/ (401), then the workbench`,
+            () => signIn(browser, base, token), { fatal: false });
 
         const sockets = [];
         let page;

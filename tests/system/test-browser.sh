@@ -7,7 +7,8 @@
 # explorer lists the workspace, a file opens, an edit and a new file are
 # saved (on disk: the account's, with the configured umask 027), the
 # integrated terminal runs `id -un`, shows NoNewPrivs 1 and Seccomp 2 and
-# makes a git commit; without the token the page is 403. A screenshot of
+# makes a git commit; without the token the sign-in page (401), where the
+# token signs in. A screenshot of
 # the workbench is kept in $OVH_ARTIFACTS_DIR (its path is printed).
 #
 #   sudo tests/system/test-browser.sh           (TAP on stdout)
